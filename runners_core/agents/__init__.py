@@ -1,0 +1,1 @@
+"""Agents, the invocation context they run in, and run configuration."""

@@ -1,0 +1,122 @@
+"""The agent base class users subclass: implement ``_run_async_impl`` and yield events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from runners_core.agents.invocation_context import InvocationContext
+from runners_core.events import Event
+
+
+class BaseAgent(BaseModel):
+    """An agent: a name, optional sub-agents, and an async generator of events.
+
+    Subclasses implement :meth:`_run_async_impl` (and :meth:`_run_live_impl`
+    for ``Runner.run_live``). Events should be made with ``ctx.event(...)`` so
+    that they carry the author and the invocation id.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    name: str
+    description: str = ""
+    sub_agents: list[BaseAgent] = Field(default_factory=list)
+    _parent_agent: BaseAgent | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        if not name.isidentifier():
+            raise ValueError(
+                f"agent name {name!r} must be a Python identifier (letters, digits, "
+                "underscores; not starting with a digit)"
+            )
+        if name == "user":
+            raise ValueError("agent name 'user' is reserved for the user's own events")
+        return name
+
+    def model_post_init(self, context: Any, /) -> None:
+        seen: set[str] = set()
+        for sub in self.sub_agents:
+            if sub._parent_agent is not None and sub._parent_agent is not self:
+                raise ValueError(
+                    f"agent {sub.name!r} already has parent {sub._parent_agent.name!r}; an "
+                    "agent can have one parent only, so create a separate instance"
+                )
+            if sub.name in seen:
+                raise ValueError(f"agent {self.name!r} has two sub-agents named {sub.name!r}")
+            seen.add(sub.name)
+            sub._parent_agent = self
+
+    # ------------------------------------------------------------------ tree
+
+    @property
+    def parent_agent(self) -> BaseAgent | None:
+        return self._parent_agent
+
+    @property
+    def root_agent(self) -> BaseAgent:
+        agent = self
+        while agent._parent_agent is not None:
+            agent = agent._parent_agent
+        return agent
+
+    def find_agent(self, name: str) -> BaseAgent | None:
+        """This agent or a descendant named *name*."""
+        if self.name == name:
+            return self
+        return self.find_sub_agent(name)
+
+    def find_sub_agent(self, name: str) -> BaseAgent | None:
+        for sub in self.sub_agents:
+            found = sub.find_agent(name)
+            if found is not None:
+                return found
+        return None
+
+    def iter_agents(self) -> list[BaseAgent]:
+        """This agent and all descendants, depth first."""
+        agents: list[BaseAgent] = [self]
+        for sub in self.sub_agents:
+            agents.extend(sub.iter_agents())
+        return agents
+
+    # ------------------------------------------------------------------ running
+
+    async def run_async(self, parent_context: InvocationContext) -> AsyncGenerator[Event, None]:
+        """Run this agent in *parent_context*; called by the runner and by parent agents."""
+        ctx = parent_context.for_agent(self)
+        if ctx.end_invocation:
+            return
+        async with aclosing(self._run_async_impl(ctx)) as events:
+            async for event in events:
+                yield event
+                if ctx.end_invocation:
+                    return
+
+    async def run_live(self, parent_context: InvocationContext) -> AsyncGenerator[Event, None]:
+        """Run this agent in live (bidirectional) mode, fed by ``ctx.live_request_queue``."""
+        ctx = parent_context.for_agent(self)
+        async with aclosing(self._run_live_impl(ctx)) as events:
+            async for event in events:
+                yield event
+                if ctx.end_invocation:
+                    return
+
+    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement _run_async_impl(ctx); define it as "
+            "an async generator that yields ctx.event(...)"
+        )
+        yield  # pragma: no cover - makes this an async generator
+
+    async def _run_live_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        raise NotImplementedError(
+            f"{type(self).__name__} does not support live runs; implement "
+            "_run_live_impl(ctx) reading from ctx.live_request_queue"
+        )
+        yield  # pragma: no cover

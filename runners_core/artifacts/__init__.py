@@ -1,0 +1,1 @@
+"""Artifact services: versioned files (blobs) scoped to a session or to a user."""

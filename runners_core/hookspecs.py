@@ -1,0 +1,83 @@
+"""The hooks plugins implement: the contract between the kernel and its plugins.
+
+Implement any of these with ``@hookimpl`` on a module, class or instance that
+is registered through the ``runners_core.plugins`` entry-point group or passed
+as ``Runner(plugins=[...])``. Implementations may be plain functions or
+``async def``; they may accept a subset of the arguments. Hooks that "may
+return" a replacement are chained: each plugin sees what the previous returned,
+and returning None keeps the value unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from runners_core.agents.invocation_context import InvocationContext
+    from runners_core.content import Content
+    from runners_core.events import Event
+    from runners_core.plugins.registry import ServiceRegistry
+    from runners_core.runner import Runner
+    from runners_core.sessions.session import Session
+
+PROJECT_NAME = "runners_core"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_services(registry: ServiceRegistry) -> None:
+    """Add session, memory or artifact service factories for URL schemes to *registry*."""
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add subcommands to the ``runners`` command; *cli* is its ``typer.Typer`` app."""
+
+
+@hookspec
+def on_user_message(ctx: InvocationContext, message: Content) -> Content | None:
+    """Inspect the user's message before it is stored; may return a replacement."""
+
+
+@hookspec
+def before_run(ctx: InvocationContext) -> Content | None:
+    """Called before the agent runs; returning content ends the run with it instead."""
+
+
+@hookspec
+def on_event(ctx: InvocationContext, event: Event) -> Event | None:
+    """Called for every event the agent yields, before storage; may return a replacement."""
+
+
+@hookspec
+def before_append_event(session: Session, event: Event) -> Event | None:
+    """Transform an event just before it is stored (redaction, encryption)."""
+
+
+@hookspec
+def after_append_event(session: Session, event: Event) -> None:
+    """Observe an event just after it was stored (audit, replication, metrics)."""
+
+
+@hookspec
+def after_run(ctx: InvocationContext) -> None:
+    """Called when an invocation has finished successfully."""
+
+
+@hookspec
+def on_run_error(ctx: InvocationContext, error: BaseException) -> None:
+    """Called when an invocation fails; the error is re-raised to the caller afterwards."""
+
+
+@hookspec
+def on_close_session(session: Session) -> None:
+    """Called when ``Runner.close_session`` finalises a session, before it goes to memory."""
+
+
+@hookspec
+def on_runner_close(runner: Runner) -> None:
+    """Called once when a runner shuts down (``close()`` or leaving ``async with``)."""

@@ -1,0 +1,1 @@
+"""Memory services: long-term, searchable recall across a user's sessions."""

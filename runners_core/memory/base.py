@@ -1,0 +1,218 @@
+"""The memory service contract, with shared logic in the base class.
+
+Backends store and search :class:`MemoryRecord` rows; turning sessions and
+events into records, skipping what has nothing to remember, validation and
+per-event idempotency keys live here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from runners_core.content import Content
+from runners_core.errors import ValidationError
+from runners_core.events import Event
+from runners_core.identifiers import validate_id
+from runners_core.sessions.session import Session
+
+DEFAULT_SEARCH_LIMIT = 20
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class MemoryEntry(BaseModel):
+    """One remembered piece of content, as search returns it."""
+
+    content: Content
+    custom_metadata: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = None
+    author: str | None = None
+    timestamp: str | None = None  # ISO 8601, as ADK hands it to models
+
+
+class SearchMemoryResponse(BaseModel):
+    memories: list[MemoryEntry] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MemoryRecord:
+    """A row a backend stores: ``id`` is the event id, so re-adding changes nothing."""
+
+    id: str
+    session_id: str | None
+    author: str | None
+    timestamp: float
+    text: str
+    content_json: str
+    custom_metadata: Mapping[str, Any]
+
+    def to_entry(self) -> MemoryEntry:
+        return MemoryEntry(
+            content=Content.model_validate_json(self.content_json),
+            custom_metadata=dict(self.custom_metadata),
+            id=self.id,
+            author=self.author,
+            timestamp=datetime.fromtimestamp(self.timestamp, UTC).isoformat(),
+        )
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words, for backends without a full-text engine."""
+    return _WORD.findall(text.lower())
+
+
+class BaseMemoryService(ABC):
+    """Ingests sessions or events and searches them, scoped per app and user.
+
+    Optional capabilities: ``"delete"`` (``delete_memory`` works).
+    """
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"delete"})
+
+    async def add_session_to_memory(self, session: Session) -> None:
+        """Remember a session's events; adding a session again adds only new events."""
+        await self.add_events_to_memory(
+            app_name=session.app_name,
+            user_id=session.user_id,
+            events=session.events,
+            session_id=session.id,
+        )
+
+    async def add_events_to_memory(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        events: Sequence[Event],
+        session_id: str | None = None,
+        custom_metadata: Mapping[str, object] | None = None,
+    ) -> None:
+        """Remember *events* (a delta, not necessarily a whole session)."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        if session_id is not None:
+            validate_id("session_id", session_id)
+        records = [
+            record
+            for event in events
+            if (record := _record_for(event, session_id, custom_metadata or {})) is not None
+        ]
+        if records:
+            await self._add(app_name=app_name, user_id=user_id, records=records)
+
+    async def add_memory(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        memories: Sequence[MemoryEntry],
+        custom_metadata: Mapping[str, object] | None = None,
+    ) -> None:
+        """Remember explicit entries (ids are generated for entries without one)."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        records = []
+        for entry in memories:
+            text = entry.content.text
+            if not text.strip():
+                raise ValidationError("a memory entry needs text content to be searchable")
+            records.append(
+                MemoryRecord(
+                    id=entry.id or secrets.token_hex(8),
+                    session_id=None,
+                    author=entry.author,
+                    timestamp=_parse_time(entry.timestamp),
+                    text=text,
+                    content_json=entry.content.model_dump_json(exclude_none=True),
+                    custom_metadata={**(custom_metadata or {}), **entry.custom_metadata},
+                )
+            )
+        await self._add(app_name=app_name, user_id=user_id, records=records)
+
+    async def search_memory(
+        self, *, app_name: str, user_id: str, query: str, limit: int = DEFAULT_SEARCH_LIMIT
+    ) -> SearchMemoryResponse:
+        """Memories of this app and user that match *query*, best first."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        if not isinstance(query, str):
+            raise ValidationError(f"query must be a string, got {type(query).__name__}")
+        if not tokenize(query):
+            return SearchMemoryResponse()
+        records = await self._search(app_name=app_name, user_id=user_id, query=query, limit=limit)
+        return SearchMemoryResponse(memories=[r.to_entry() for r in records])
+
+    async def delete_memory(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        memory_id: str | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        """Forget one memory (*memory_id*), one session's memories, or all of the user's."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        if session_id is not None:
+            validate_id("session_id", session_id)
+        await self._delete(
+            app_name=app_name, user_id=user_id, memory_id=memory_id, session_id=session_id
+        )
+
+    async def close(self) -> None:
+        """Release connections and files."""
+
+    # ------------------------------------------------------------------ storage primitives
+
+    @abstractmethod
+    async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
+        """Store *records*, ignoring any whose id is already stored for this app and user."""
+
+    @abstractmethod
+    async def _search(
+        self, *, app_name: str, user_id: str, query: str, limit: int
+    ) -> list[MemoryRecord]:
+        """Records of this app and user matching any word of *query*, best first."""
+
+    @abstractmethod
+    async def _delete(
+        self, *, app_name: str, user_id: str, memory_id: str | None, session_id: str | None
+    ) -> None:
+        """Remove the matching records of this app and user."""
+
+
+def _record_for(
+    event: Event, session_id: str | None, metadata: Mapping[str, object]
+) -> MemoryRecord | None:
+    if event.partial or event.content is None:
+        return None
+    text = event.content.text
+    if not text.strip():
+        return None
+    return MemoryRecord(
+        id=event.id,
+        session_id=session_id,
+        author=event.author,
+        timestamp=event.timestamp,
+        text=text,
+        content_json=event.content.model_dump_json(exclude_none=True),
+        custom_metadata=dict(metadata),
+    )
+
+
+def _parse_time(value: str | None) -> float:
+    if value is None:
+        return datetime.now(UTC).timestamp()
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        raise ValidationError(
+            f"memory timestamp {value!r} is not ISO 8601 (e.g. 2026-01-31T12:00:00+00:00)"
+        ) from None

@@ -1,0 +1,42 @@
+"""Memory kept in this process, searched by shared words (as ADK's in-memory service)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from runners_core.memory.base import BaseMemoryService, MemoryRecord, tokenize
+
+
+class InMemoryMemoryService(BaseMemoryService):
+    """Ranks by how many distinct query words an entry contains, then by recency."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], dict[str, tuple[MemoryRecord, frozenset[str]]]] = {}
+
+    async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
+        bucket = self._records.setdefault((app_name, user_id), {})
+        for record in records:
+            if record.id not in bucket:
+                bucket[record.id] = (record, frozenset(tokenize(record.text)))
+
+    async def _search(
+        self, *, app_name: str, user_id: str, query: str, limit: int
+    ) -> list[MemoryRecord]:
+        words = frozenset(tokenize(query))
+        scored = []
+        for record, record_words in self._records.get((app_name, user_id), {}).values():
+            hits = len(words & record_words)
+            if hits:
+                scored.append((-hits, -record.timestamp, record.id, record))
+        scored.sort(key=lambda item: item[:3])
+        return [item[3] for item in scored[:limit]]
+
+    async def _delete(
+        self, *, app_name: str, user_id: str, memory_id: str | None, session_id: str | None
+    ) -> None:
+        bucket = self._records.get((app_name, user_id), {})
+        for key, (record, _) in list(bucket.items()):
+            if (memory_id is None or key == memory_id) and (
+                session_id is None or record.session_id == session_id
+            ):
+                del bucket[key]

@@ -1,0 +1,1 @@
+"""Plugin discovery, the typed hook facade and the service registry."""

@@ -1,0 +1,202 @@
+"""The typed facade over pluggy: the only code that calls hook implementations.
+
+Every hook gets a typed method here. Implementations are called one by one
+(in pluggy's order: last registered first, honouring ``tryfirst``/``trylast``)
+so that replacement hooks can be chained, ``async def`` implementations are
+awaited, and a raising implementation is reported with its plugin's name.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from runners_core.content import Content
+from runners_core.errors import PluginHookError
+from runners_core.events import Event
+
+if TYPE_CHECKING:
+    from pluggy import HookImpl
+
+    from runners_core.agents.invocation_context import InvocationContext
+    from runners_core.plugins.registry import ServiceRegistry
+    from runners_core.runner import Runner
+    from runners_core.sessions.session import Session
+
+log = logging.getLogger("runners_core.plugins")
+
+
+class PluginManager(pluggy.PluginManager):
+    """A pluggy manager that counts changes, so the facade can cache call lists."""
+
+    generation = 0
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        self.generation += 1
+        return super().register(plugin, name)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        self.generation += 1
+        return super().unregister(plugin, name)
+
+
+class PluginHooks:
+    """Typed, async entry points to every hook in :mod:`runners_core.hookspecs`."""
+
+    def __init__(self, pm: PluginManager, distributions: dict[str, str] | None = None):
+        self._pm = pm
+        self._distributions = distributions if distributions is not None else {}
+        self._cache: dict[str, list[HookImpl]] = {}
+        self._generation = -1
+
+    # ------------------------------------------------------------------ machinery
+
+    def implementations(self, hook: str) -> list[HookImpl]:
+        """Implementations of *hook* in call order (cached until plugins change)."""
+        if self._generation != self._pm.generation:
+            self._cache.clear()
+            self._generation = self._pm.generation
+        impls = self._cache.get(hook)
+        if impls is None:
+            caller = getattr(self._pm.hook, hook)
+            impls = [i for i in reversed(caller.get_hookimpls()) if not _is_wrapper(i)]
+            self._cache[hook] = impls
+        return impls
+
+    @staticmethod
+    def _args(impl: HookImpl, kwargs: dict[str, Any]) -> list[Any]:
+        return [kwargs[name] for name in impl.argnames]
+
+    async def _call(self, impl: HookImpl, hook: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            result = impl.function(*self._args(impl, kwargs))
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        except Exception as exc:
+            raise PluginHookError(impl.plugin_name, hook, exc) from exc
+
+    def _call_sync(self, impl: HookImpl, hook: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            result = impl.function(*self._args(impl, kwargs))
+        except Exception as exc:
+            raise PluginHookError(impl.plugin_name, hook, exc) from exc
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            raise PluginHookError(
+                impl.plugin_name, hook, TypeError(f"{hook} must be a plain function, not async")
+            )
+        return result
+
+    async def _chain(
+        self, hook: str, key: str, value: Any, kwargs: dict[str, Any], kind: type
+    ) -> Any:
+        for impl in self.implementations(hook):
+            kwargs[key] = value
+            result = await self._call(impl, hook, kwargs)
+            if result is None:
+                continue
+            if not isinstance(result, kind):
+                raise PluginHookError(
+                    impl.plugin_name,
+                    hook,
+                    TypeError(
+                        f"returned {type(result).__name__}; return a {kind.__name__} or None"
+                    ),
+                )
+            value = result
+        return value
+
+    async def _notify(self, hook: str, kwargs: dict[str, Any]) -> None:
+        for impl in self.implementations(hook):
+            await self._call(impl, hook, kwargs)
+
+    async def _notify_logged(self, hook: str, kwargs: dict[str, Any]) -> list[PluginHookError]:
+        """Call every implementation even if some fail; log and return the failures."""
+        failures = []
+        for impl in self.implementations(hook):
+            try:
+                await self._call(impl, hook, kwargs)
+            except PluginHookError as exc:
+                log.error("%s", exc, exc_info=exc.error)
+                failures.append(exc)
+        return failures
+
+    # ------------------------------------------------------------------ registration
+
+    def register_services(self, registry: ServiceRegistry) -> list[PluginHookError]:
+        """Let each plugin fill *registry*; returns failures instead of raising."""
+        failures = []
+        for impl in self.implementations("register_services"):
+            registry._attribute_to(
+                impl.plugin_name, self._distributions.get(impl.plugin_name, impl.plugin_name)
+            )
+            try:
+                self._call_sync(impl, "register_services", {"registry": registry})
+            except PluginHookError as exc:
+                failures.append(exc)
+        return failures
+
+    def register_commands(self, cli: Any) -> list[PluginHookError]:
+        """Let each plugin add subcommands; returns failures instead of raising."""
+        failures = []
+        for impl in self.implementations("register_commands"):
+            try:
+                self._call_sync(impl, "register_commands", {"cli": cli})
+            except PluginHookError as exc:
+                failures.append(exc)
+        return failures
+
+    # ------------------------------------------------------------------ invocation hooks
+
+    async def on_user_message(self, ctx: InvocationContext, message: Content) -> Content:
+        return await self._chain("on_user_message", "message", message, {"ctx": ctx}, Content)
+
+    async def before_run(self, ctx: InvocationContext) -> Content | None:
+        """The first content a plugin returns (the run then ends with it), or None."""
+        for impl in self.implementations("before_run"):
+            result = await self._call(impl, "before_run", {"ctx": ctx})
+            if result is not None:
+                if not isinstance(result, Content):
+                    raise PluginHookError(
+                        impl.plugin_name,
+                        "before_run",
+                        TypeError(f"returned {type(result).__name__}; return Content or None"),
+                    )
+                return result
+        return None
+
+    async def on_event(self, ctx: InvocationContext, event: Event) -> Event:
+        if not self.implementations("on_event"):
+            return event
+        return await self._chain("on_event", "event", event, {"ctx": ctx}, Event)
+
+    async def before_append_event(self, session: Session, event: Event) -> Event:
+        if not self.implementations("before_append_event"):
+            return event
+        return await self._chain("before_append_event", "event", event, {"session": session}, Event)
+
+    async def after_append_event(self, session: Session, event: Event) -> None:
+        await self._notify("after_append_event", {"session": session, "event": event})
+
+    async def after_run(self, ctx: InvocationContext) -> None:
+        await self._notify("after_run", {"ctx": ctx})
+
+    async def on_run_error(self, ctx: InvocationContext, error: BaseException) -> None:
+        # Never mask the run's own error: failures here are logged only.
+        await self._notify_logged("on_run_error", {"ctx": ctx, "error": error})
+
+    async def on_close_session(self, session: Session) -> None:
+        await self._notify("on_close_session", {"session": session})
+
+    async def on_runner_close(self, runner: Runner) -> Sequence[PluginHookError]:
+        return await self._notify_logged("on_runner_close", {"runner": runner})
+
+
+def _is_wrapper(impl: HookImpl) -> bool:
+    return bool(getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False))

@@ -1,0 +1,46 @@
+"""Service URLs: parsing the scheme and keeping passwords out of messages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from runners_core.errors import ConfigError
+
+# Where a scheme's plugin comes from, for "install X" hints.
+KNOWN_PROVIDERS = {
+    "sqlite": "runners-sqlite",
+    "postgresql": "runners-postgres",
+    "postgres": "runners-postgres",
+    "redis": "runners-redis",
+    "rediss": "runners-redis",
+    "file": "runners-files",
+    "s3": "runners-s3",
+}
+
+
+def redact_url(url: str) -> str:
+    """*url* with any password replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def url_scheme(url: str, kind: str) -> str:
+    """The lower-cased scheme of a service URL, or a clear error."""
+    if not isinstance(url, str) or "://" not in url:
+        raise ConfigError(
+            f"{kind} service URL {redact_url(str(url))!r} has no scheme; write it as "
+            "scheme://..., e.g. memory://, sqlite:///.runners/sessions.db"
+        )
+    scheme = url.split("://", 1)[0].lower()
+    if "+" in scheme:  # e.g. postgresql+psycopg:// as SQLAlchemy users write it
+        scheme = scheme.split("+", 1)[0]
+    return scheme

@@ -1,0 +1,520 @@
+"""The runner: orchestrates one invocation of an agent on a session.
+
+Order inside an invocation (``run_async``):
+
+1. take the session's run lock (a second invocation waits, or is rejected);
+2. load the session (create it if ``auto_create_session``);
+3. ``on_user_message`` hooks, then store the user's event (with ``state_delta``);
+4. ``before_run`` hooks; content returned by one ends the run with it;
+5. run the agent; for each event: pending actions merged, ``on_event`` hooks,
+   then (unless partial) ``before_append_event``, store, ``after_append_event``;
+   yield it;
+6. ``after_run``, or ``on_run_error`` if anything failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import secrets
+import threading
+from collections.abc import AsyncGenerator, Generator, Sequence
+from contextlib import aclosing
+from typing import Any, Literal
+
+from runners_core.agents.base_agent import BaseAgent
+from runners_core.agents.invocation_context import InvocationContext
+from runners_core.agents.run_config import RunConfig, StreamingMode
+from runners_core.artifacts.base import BaseArtifactService
+from runners_core.config import Config, load_config
+from runners_core.content import Content
+from runners_core.errors import RunnersError, SessionNotFoundError, ValidationError
+from runners_core.events import Event, EventActions
+from runners_core.identifiers import validate_id
+from runners_core.live import LiveRequestQueue
+from runners_core.memory.base import BaseMemoryService
+from runners_core.plugins.manager import LoadedPlugins, load_plugins
+from runners_core.sessions.base import BaseSessionService
+from runners_core.sessions.session import Session
+
+log = logging.getLogger("runners_core.runner")
+
+SessionBusy = Literal["wait", "reject"]
+MAX_TRANSFERS = 100
+
+
+class Runner:
+    """Runs an agent against session, memory and artifact services, with plugins.
+
+    Installed plugins (entry points in ``runners_core.plugins``, filtered by
+    ``[tool.runners_core]`` and ``RUNNERS_CORE_*``) are loaded when the runner
+    is built; objects in *plugins* are registered into the same manager.
+    """
+
+    def __init__(
+        self,
+        *,
+        app_name: str,
+        agent: BaseAgent,
+        session_service: BaseSessionService,
+        memory_service: BaseMemoryService | None = None,
+        artifact_service: BaseArtifactService | None = None,
+        plugins: Sequence[object] = (),
+        auto_create_session: bool = False,
+        session_busy: SessionBusy = "wait",
+        busy_timeout: float | None = None,
+        plugin_manager: LoadedPlugins | None = None,
+    ) -> None:
+        validate_id("app_name", app_name)
+        if not isinstance(agent, BaseAgent):
+            raise ValidationError(
+                f"agent must be a runners_core.BaseAgent, got {type(agent).__name__}"
+            )
+        if not isinstance(session_service, BaseSessionService):
+            raise ValidationError(
+                "session_service must be a BaseSessionService (e.g. InMemorySessionService() "
+                f"or session_service_from_url(...)), got {type(session_service).__name__}"
+            )
+        if session_busy not in ("wait", "reject"):
+            raise ValidationError(f"session_busy must be 'wait' or 'reject', not {session_busy!r}")
+        self.app_name = app_name
+        self.agent = agent
+        self.session_service = session_service
+        self.memory_service = memory_service
+        self.artifact_service = artifact_service
+        self.auto_create_session = auto_create_session
+        self.session_busy: SessionBusy = session_busy
+        self.busy_timeout = busy_timeout
+        self.plugins = plugin_manager if plugin_manager is not None else load_plugins()
+        for plugin in plugins:
+            self.plugins.register(plugin)
+        self._hooks = self.plugins.hooks
+        self._owned: list[Any] = []
+        self._closed = False
+        self._loop_thread: _LoopThread | None = None
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_config(
+        cls,
+        agent: BaseAgent,
+        *,
+        app_name: str | None = None,
+        session_service: str | BaseSessionService | None = None,
+        memory_service: str | BaseMemoryService | None = None,
+        artifact_service: str | BaseArtifactService | None = None,
+        plugins: Sequence[object] = (),
+        config: Config | None = None,
+        auto_create_session: bool = False,
+    ) -> Runner:
+        """A runner whose services and plugins come from configuration.
+
+        Service arguments may be URLs or ready services; unset ones come from
+        the environment, then ``[tool.runners_core]``, then ``memory://``.
+        """
+        overrides = {
+            key: value
+            for key, value in (
+                ("app_name", app_name),
+                ("session_service", session_service),
+                ("memory_service", memory_service),
+                ("artifact_service", artifact_service),
+            )
+            if isinstance(value, str)
+        }
+        if not isinstance(agent, BaseAgent):
+            raise ValidationError(
+                f"agent must be a runners_core.BaseAgent, got {type(agent).__name__}"
+            )
+        config = config if config is not None else load_config(overrides)
+        loaded = load_plugins(config)
+        from runners_core.services import service_from_url
+
+        built: list[Any] = []
+
+        def resolve(kind: Literal["session", "memory", "artifact"], given: Any) -> Any:
+            if given is not None and not isinstance(given, str):
+                return given
+            url = getattr(config, f"{kind}_service") or "memory://"
+            service = service_from_url(kind, url, plugins=loaded)
+            built.append(service)
+            return service
+
+        runner = cls(
+            app_name=config.app_name or agent.name,
+            agent=agent,
+            session_service=resolve("session", session_service),
+            memory_service=resolve("memory", memory_service),
+            artifact_service=resolve("artifact", artifact_service),
+            plugins=plugins,
+            auto_create_session=auto_create_session,
+            session_busy=config.session_busy,
+            busy_timeout=config.busy_timeout,
+            plugin_manager=loaded,
+        )
+        runner._owned = built
+        return runner
+
+    # ------------------------------------------------------------------ running
+
+    def run(
+        self,
+        *,
+        user_id: str,
+        session_id: str,
+        new_message: Content,
+        state_delta: dict[str, Any] | None = None,
+        run_config: RunConfig | None = None,
+    ) -> Generator[Event, None, None]:
+        """Synchronous ``run_async``, for scripts and tests.
+
+        The invocation runs on this runner's background event loop; leaving the
+        loop early (``break``) cancels it and waits until it has stopped.
+        """
+        loop_thread = self._background_loop()
+        events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+
+        async def pump() -> None:
+            try:
+                async with aclosing(
+                    self.run_async(
+                        user_id=user_id,
+                        session_id=session_id,
+                        new_message=new_message,
+                        state_delta=state_delta,
+                        run_config=run_config,
+                    )
+                ) as stream:
+                    async for event in stream:
+                        events.put(("event", event))
+            except BaseException as exc:
+                events.put(("error", exc))
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            else:
+                events.put(("done", None))
+
+        future = asyncio.run_coroutine_threadsafe(pump(), loop_thread.loop)
+        finished = False
+        try:
+            while True:
+                kind, value = events.get()
+                if kind == "event":
+                    yield value
+                    continue
+                finished = True
+                if kind == "error":
+                    raise value
+                return
+        finally:
+            if not finished:
+                future.cancel()
+                while events.get()[0] == "event":
+                    pass
+
+    async def run_async(
+        self,
+        *,
+        user_id: str,
+        session_id: str,
+        new_message: Content | None = None,
+        state_delta: dict[str, Any] | None = None,
+        run_config: RunConfig | None = None,
+        invocation_id: str | None = None,
+    ) -> AsyncGenerator[Event, None]:
+        """Run the agent for one user turn and yield its events as they happen."""
+        self._check_open()
+        run_config = run_config or RunConfig()
+        if new_message is not None:
+            _check_user_message(new_message)
+        async with self._session_lock(user_id, session_id):
+            session = await self._load_session(user_id, session_id, run_config)
+            ctx = self._new_context(session, run_config, new_message, invocation_id)
+            try:
+                if new_message is not None or state_delta:
+                    await self._store_user_event(ctx, new_message, state_delta)
+                async with aclosing(self._run_agents(ctx, live=False)) as stream:
+                    async for event in stream:
+                        yield event
+            except BaseException as exc:
+                # Includes the caller stopping early (GeneratorExit) and cancellation.
+                await self._hooks.on_run_error(ctx, exc)
+                raise
+            await self._hooks.after_run(ctx)
+
+    async def run_live(
+        self,
+        *,
+        user_id: str,
+        session_id: str,
+        live_request_queue: LiveRequestQueue,
+        run_config: RunConfig | None = None,
+    ) -> AsyncGenerator[Event, None]:
+        """Run the agent's live mode, fed by *live_request_queue* (experimental, as in ADK)."""
+        self._check_open()
+        run_config = run_config or RunConfig(streaming_mode=StreamingMode.BIDI)
+        async with self._session_lock(user_id, session_id):
+            session = await self._load_session(user_id, session_id, run_config)
+            ctx = self._new_context(session, run_config, None, None)
+            ctx.live_request_queue = live_request_queue
+            try:
+                async with aclosing(self._run_agents(ctx, live=True)) as stream:
+                    async for event in stream:
+                        yield event
+            except BaseException as exc:
+                await self._hooks.on_run_error(ctx, exc)
+                raise
+            await self._hooks.after_run(ctx)
+
+    # ------------------------------------------------------------------ sessions
+
+    async def close_session(
+        self, *, user_id: str, session_id: str, timeout: float | None = None
+    ) -> Session:
+        """Finalise a session: wait for its running invocation, run ``on_close_session``
+        hooks, and add it to the memory service. Returns the final session."""
+        self._check_open()
+        async with self.session_service.lock_session(
+            app_name=self.app_name, user_id=user_id, session_id=session_id, timeout=timeout
+        ):
+            session = await self.session_service.get_session(
+                app_name=self.app_name, user_id=user_id, session_id=session_id
+            )
+            if session is None:
+                raise SessionNotFoundError(self.app_name, user_id, session_id)
+            await self._hooks.on_close_session(session)
+            if self.memory_service is not None:
+                await self.memory_service.add_session_to_memory(session)
+            return session
+
+    # ------------------------------------------------------------------ shutdown
+
+    async def close(self) -> None:
+        """Shut down: ``on_runner_close`` hooks, then the services this runner built."""
+        if self._closed:
+            return
+        self._closed = True
+        failures = await self._hooks.on_runner_close(self)
+        for service in self._owned:
+            try:
+                await service.close()
+            except Exception:
+                log.exception("closing %s failed", type(service).__name__)
+        if self._loop_thread is not None:
+            self._loop_thread.stop()
+            self._loop_thread = None
+        if failures:
+            raise RunnersError(
+                f"{len(failures)} plugin(s) failed while the runner closed: "
+                + "; ".join(str(f) for f in failures)
+            )
+
+    async def __aenter__(self) -> Runner:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RunnersError("this runner is closed; create a new Runner")
+
+    def _background_loop(self) -> _LoopThread:
+        self._check_open()
+        if self._loop_thread is None:
+            self._loop_thread = _LoopThread(f"runners-core-{self.app_name}")
+        return self._loop_thread
+
+    def _session_lock(self, user_id: str, session_id: str) -> Any:
+        validate_id("user_id", user_id)
+        validate_id("session_id", session_id)
+        timeout = 0 if self.session_busy == "reject" else self.busy_timeout
+        return self.session_service.lock_session(
+            app_name=self.app_name, user_id=user_id, session_id=session_id, timeout=timeout
+        )
+
+    async def _load_session(self, user_id: str, session_id: str, run_config: RunConfig) -> Session:
+        session = await self.session_service.get_session(
+            app_name=self.app_name,
+            user_id=user_id,
+            session_id=session_id,
+            config=run_config.get_session_config,
+        )
+        if session is not None:
+            return session
+        if not self.auto_create_session:
+            raise SessionNotFoundError(
+                self.app_name,
+                user_id,
+                session_id,
+                "create it with session_service.create_session(...) first, or build the "
+                "Runner with auto_create_session=True",
+            )
+        return await self.session_service.create_session(
+            app_name=self.app_name, user_id=user_id, session_id=session_id
+        )
+
+    def _new_context(
+        self,
+        session: Session,
+        run_config: RunConfig,
+        new_message: Content | None,
+        invocation_id: str | None,
+    ) -> InvocationContext:
+        return InvocationContext(
+            session_service=self.session_service,
+            memory_service=self.memory_service,
+            artifact_service=self.artifact_service,
+            invocation_id=invocation_id or f"e-{secrets.token_hex(8)}",
+            agent=self.agent,
+            session=session,
+            run_config=run_config,
+            user_content=new_message,
+        )
+
+    async def _store_user_event(
+        self, ctx: InvocationContext, message: Content | None, state_delta: dict[str, Any] | None
+    ) -> None:
+        if message is not None:
+            message = await self._hooks.on_user_message(ctx, message)
+            _check_user_message(message)
+            ctx.user_content = message
+        event = Event(
+            invocation_id=ctx.invocation_id,
+            author="user",
+            content=message,
+            actions=EventActions(state_delta=dict(state_delta or {})),
+        )
+        await self._persist(ctx, event)
+
+    async def _persist(self, ctx: InvocationContext, event: Event) -> Event:
+        """The one place an event is stored: persistence hooks around ``append_event``."""
+        if event.partial:
+            return event
+        event = await self._hooks.before_append_event(ctx.session, event)
+        stored = await self.session_service.append_event(ctx.session, event)
+        await self._hooks.after_append_event(ctx.session, stored)
+        return stored
+
+    async def _emit(self, ctx: InvocationContext, event: Event) -> Event:
+        if not event.partial:
+            event = ctx.take_pending_actions(event)
+        event = await self._hooks.on_event(ctx, event)
+        return await self._persist(ctx, event)
+
+    async def _run_agents(
+        self, ctx: InvocationContext, *, live: bool
+    ) -> AsyncGenerator[Event, None]:
+        """Run the selected agent, then any agent it transfers to, emitting each event."""
+        early = await self._hooks.before_run(ctx)
+        if early is not None:
+            yield await self._emit(
+                ctx, Event(invocation_id=ctx.invocation_id, author="model", content=early)
+            )
+            return
+        agent: BaseAgent | None = self._find_agent_to_run(ctx.session)
+        transfers = 0
+        while agent is not None:
+            ctx.agent = agent
+            target: str | None = None
+            stream = agent.run_live(ctx) if live else agent.run_async(ctx)
+            async with aclosing(stream) as events:
+                async for event in events:
+                    emitted = await self._emit(ctx, event)
+                    if not emitted.partial and emitted.actions.transfer_to_agent:
+                        target = emitted.actions.transfer_to_agent
+                    yield emitted
+                    if ctx.end_invocation:
+                        break
+            if ctx.has_pending_actions():
+                yield await self._emit(ctx, ctx.pending_actions_event())
+            if target is None or ctx.end_invocation:
+                return
+            agent = self.agent.find_agent(target)
+            if agent is None:
+                known = ", ".join(a.name for a in self.agent.iter_agents())
+                raise RunnersError(
+                    f"agent {ctx.agent.name!r} transferred to {target!r}, which is not in the "
+                    f"agent tree (known agents: {known}); fix transfer_to_agent"
+                )
+            transfers += 1
+            if transfers > MAX_TRANSFERS:
+                raise RunnersError(
+                    f"invocation {ctx.invocation_id} made more than {MAX_TRANSFERS} agent "
+                    "transfers; check the agents for a transfer loop"
+                )
+
+    def _find_agent_to_run(self, session: Session) -> BaseAgent:
+        """The agent that last spoke in the session (ADK's rule), else the root agent."""
+        for event in reversed(session.events):
+            if event.author == "user":
+                continue
+            agent = self.agent.find_agent(event.author)
+            if agent is not None:
+                return agent
+        return self.agent
+
+
+class InMemoryRunner(Runner):
+    """A runner on in-memory session, memory and artifact services, for tests and prototypes."""
+
+    def __init__(
+        self,
+        agent: BaseAgent,
+        *,
+        app_name: str = "InMemoryRunner",
+        plugins: Sequence[object] = (),
+        **options: Any,
+    ) -> None:
+        from runners_core.artifacts.in_memory import InMemoryArtifactService
+        from runners_core.memory.in_memory import InMemoryMemoryService
+        from runners_core.sessions.in_memory import InMemorySessionService
+
+        super().__init__(
+            app_name=app_name,
+            agent=agent,
+            session_service=InMemorySessionService(),
+            memory_service=InMemoryMemoryService(),
+            artifact_service=InMemoryArtifactService(),
+            plugins=plugins,
+            **options,
+        )
+
+
+class _LoopThread:
+    """A daemon thread running an event loop, for the synchronous ``Runner.run``."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._thread.start()
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+    def stop(self) -> None:
+        if self._thread is threading.current_thread():
+            self.loop.stop()
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+
+
+def _check_user_message(message: Content) -> None:
+    if not isinstance(message, Content):
+        raise ValidationError(
+            f"new_message must be a runners_core.Content, got {type(message).__name__}; "
+            "build one with Content.from_text('...')"
+        )
+    if any(part.function_call for part in message.parts):
+        raise ValidationError(
+            "the user's message contains a function_call part; only the model calls "
+            "functions. Send the tool's result as a function_response part instead"
+        )

@@ -1,0 +1,1 @@
+"""Session services: the contract (:mod:`.base`) and the in-memory implementation."""

@@ -1,0 +1,389 @@
+"""The session service contract, with all shared logic in one thick base class.
+
+A backend implements a handful of storage primitives (the ``_``-prefixed
+abstract methods below). Identifier validation, state-scope splitting and
+merging, ``temp:`` trimming, partial-event skipping, idempotent appends, payload
+limits and run serialisation live here once, so every backend behaves the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from runners_core.errors import SessionBusyError, SessionNotFoundError, ValidationError
+from runners_core.events import Event
+from runners_core.identifiers import validate_id
+from runners_core.sessions.locks import KeyedLock
+from runners_core.sessions.session import (
+    GetSessionConfig,
+    ListEventsResponse,
+    ListSessionsResponse,
+    Session,
+)
+from runners_core.sessions.state import State, merge_state, split_state_delta, without_temp
+
+DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 10_000
+
+
+@dataclass
+class StoredSession:
+    """What a backend returns for one session: raw scopes, not yet merged."""
+
+    id: str
+    app_name: str
+    user_id: str
+    state: dict[str, Any]
+    app_state: dict[str, Any]
+    user_state: dict[str, Any]
+    last_update_time: float
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event ready to store: the model, its JSON form and its split state delta."""
+
+    event: Event
+    json: str
+    app_delta: dict[str, Any]
+    user_delta: dict[str, Any]
+    session_delta: dict[str, Any]
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(16)
+
+
+class BaseSessionService(ABC):
+    """Stores sessions, their events and their scoped state.
+
+    Optional capabilities a backend can claim in ``capabilities``:
+    ``"cross_process_lock"`` (``lock_session`` serialises runs across processes),
+    ``"ttl"`` (sessions expire).
+    """
+
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
+        self._run_locks = KeyedLock()
+
+    # ------------------------------------------------------------------ public API
+
+    async def create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        state: dict[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> Session:
+        """Create a session; ``app:``/``user:`` keys in *state* update those scopes."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        session_id = validate_id("session_id", session_id) if session_id else new_session_id()
+        scoped = split_state_delta(state or {})
+        stored = await self._create_session(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            state=scoped.session,
+            app_delta=scoped.app,
+            user_delta=scoped.user,
+            now=time.time(),
+        )
+        return self._to_session(stored)
+
+    async def get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        config: GetSessionConfig | None = None,
+    ) -> Session | None:
+        """Load a session with (some of) its history, or None if it does not exist."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        validate_id("session_id", session_id)
+        config = config or GetSessionConfig()
+        stored = await self._get_session(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            num_recent_events=config.num_recent_events,
+            after_timestamp=config.after_timestamp,
+        )
+        return None if stored is None else self._to_session(stored)
+
+    async def list_sessions(
+        self,
+        *,
+        app_name: str,
+        user_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> ListSessionsResponse:
+        """A page of an app's sessions (of one user, if given), without events.
+
+        Sessions are ordered by ``(user_id, id)``; the order is stable under
+        concurrent writes, so paging never skips or repeats a session.
+        """
+        validate_id("app_name", app_name)
+        if user_id is not None:
+            validate_id("user_id", user_id)
+        limit = _page_size(page_size)
+        stored, token = await self._list_sessions(
+            app_name=app_name, user_id=user_id, limit=limit, page_token=page_token
+        )
+        return ListSessionsResponse(
+            sessions=[self._to_session(s) for s in stored], next_page_token=token
+        )
+
+    async def list_events(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> ListEventsResponse:
+        """A page of a session's stored events, oldest first."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        validate_id("session_id", session_id)
+        events, token = await self._list_events(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            limit=_page_size(page_size),
+            page_token=page_token,
+        )
+        return ListEventsResponse(events=events, next_page_token=token)
+
+    async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        """Delete a session and its events; deleting a missing session is not an error."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        validate_id("session_id", session_id)
+        await self._delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
+
+    async def append_event(self, session: Session, event: Event) -> Event:
+        """Store *event* in *session* and apply its state delta; return what was stored.
+
+        Partial events are returned untouched and not stored. ``temp:`` keys are
+        applied to the in-memory *session* (so later steps of the same invocation
+        see them) but removed from what is stored. Re-appending an event whose id
+        is already stored changes nothing.
+        """
+        if event.partial:
+            return event
+        _check_event(event)
+        delta = event.actions.state_delta
+        stored_event = event
+        if delta:
+            trimmed = without_temp(delta)
+            if len(trimmed) != len(delta):
+                for key, value in delta.items():
+                    if key.startswith(State.TEMP_PREFIX):
+                        session.state[key] = value
+                stored_event = event.model_copy(
+                    update={"actions": event.actions.model_copy(update={"state_delta": trimmed})}
+                )
+        record = self.encode_event(stored_event)
+        inserted = await self._append_event(
+            app_name=session.app_name,
+            user_id=session.user_id,
+            session_id=session.id,
+            record=record,
+        )
+        if inserted:
+            session.state.update(record.event.actions.state_delta)
+            session.events.append(record.event)
+            session.last_update_time = record.event.timestamp
+        return record.event
+
+    @asynccontextmanager
+    async def lock_session(
+        self, *, app_name: str, user_id: str, session_id: str, timeout: float | None = None
+    ) -> AsyncIterator[None]:
+        """Hold a session exclusively: the runner wraps each invocation in this.
+
+        *timeout* is how long to wait for another holder (None: forever, 0: not at
+        all); past it :class:`SessionBusyError` is raised. The base class locks
+        within this process; backends with ``"cross_process_lock"`` extend it
+        across processes through :meth:`_process_lock`.
+        """
+        key = (app_name, user_id, session_id)
+        async with self._run_locks.hold(key, timeout) as acquired:
+            if not acquired:
+                raise _busy(app_name, user_id, session_id, timeout)
+            async with self._process_lock(
+                app_name=app_name, user_id=user_id, session_id=session_id, timeout=timeout
+            ):
+                yield
+
+    async def close(self) -> None:
+        """Release connections and files; the service is unusable afterwards."""
+
+    async def __aenter__(self) -> BaseSessionService:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ helpers for backends
+
+    def encode_event(self, event: Event) -> EventRecord:
+        """Serialise *event* once, enforce the size limit and split its state delta."""
+        payload = event.model_dump_json(exclude_none=True)
+        if len(payload) > self.max_event_bytes:
+            raise ValidationError(
+                f"event {event.id} is {len(payload)} bytes serialised; the limit is "
+                f"{self.max_event_bytes} (max_event_bytes). Store large data as an artifact "
+                "and reference it from the event"
+            )
+        scoped = split_state_delta(event.actions.state_delta)
+        return EventRecord(event, payload, scoped.app, scoped.user, scoped.session)
+
+    @staticmethod
+    def decode_event(payload: str | bytes) -> Event:
+        return Event.model_validate_json(payload)
+
+    @staticmethod
+    def _to_session(stored: StoredSession) -> Session:
+        return Session.model_construct(
+            id=stored.id,
+            app_name=stored.app_name,
+            user_id=stored.user_id,
+            state=merge_state(stored.state, stored.app_state, stored.user_state),
+            events=stored.events,
+            last_update_time=stored.last_update_time,
+        )
+
+    @asynccontextmanager
+    async def _process_lock(
+        self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
+    ) -> AsyncIterator[None]:
+        """Override to serialise runs across processes; raise SessionBusyError on timeout."""
+        yield
+
+    # ------------------------------------------------------------------ storage primitives
+
+    @abstractmethod
+    async def _create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        state: dict[str, Any],
+        app_delta: dict[str, Any],
+        user_delta: dict[str, Any],
+        now: float,
+    ) -> StoredSession:
+        """Insert a session (raise SessionExistsError if taken) and apply the scope deltas."""
+
+    @abstractmethod
+    async def _get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        num_recent_events: int | None,
+        after_timestamp: float | None,
+    ) -> StoredSession | None:
+        """Load one session; events oldest first, limited as asked (see GetSessionConfig)."""
+
+    @abstractmethod
+    async def _list_sessions(
+        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
+    ) -> tuple[list[StoredSession], str | None]:
+        """Up to *limit* sessions after *page_token* in (user_id, id) order, no events."""
+
+    @abstractmethod
+    async def _list_events(
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
+    ) -> tuple[list[Event], str | None]:
+        """Up to *limit* events after *page_token*, oldest first; raise if no such session."""
+
+    @abstractmethod
+    async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        """Remove the session and its events (app and user state stay)."""
+
+    @abstractmethod
+    async def _append_event(
+        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> bool:
+        """Atomically store the event and apply its deltas; False if its id is already stored.
+
+        Raise SessionNotFoundError if the session does not exist (e.g. was deleted).
+        """
+
+
+def encode_page_token(*parts: str | int | float) -> str:
+    """An opaque page token carrying a backend's cursor values."""
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str, arity: int) -> list[Any]:
+    """The cursor values of a token made by :func:`encode_page_token`, or a clear error."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(parts, list) or len(parts) != arity:
+            raise ValueError(parts)
+        return parts
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ValidationError(
+            f"page_token {token!r} is not a token this service issued; pass the "
+            "next_page_token of a previous response, or None for the first page"
+        ) from None
+
+
+def _page_size(page_size: int | None) -> int:
+    if page_size is None:
+        return DEFAULT_PAGE_SIZE
+    if not isinstance(page_size, int) or page_size < 1 or page_size > MAX_PAGE_SIZE:
+        raise ValidationError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
+    return page_size
+
+
+def _check_event(event: Event) -> None:
+    if not event.author:
+        raise ValidationError(
+            f"event {event.id} has no author; set author='user' or the agent's name"
+        )
+    if event.author != "user" and not event.invocation_id:
+        raise ValidationError(
+            f"event {event.id} from {event.author!r} has no invocation_id; events from agents "
+            "must carry the invocation_id of the run that produced them (ctx.invocation_id)"
+        )
+
+
+def _busy(app_name: str, user_id: str, session_id: str, timeout: float | None) -> SessionBusyError:
+    waited = "did not wait" if not timeout else f"waited {timeout:g}s"
+    return SessionBusyError(
+        f"session {session_id!r} (app {app_name!r}, user {user_id!r}) is running another "
+        f"invocation and the runner {waited}; retry later, or create the Runner with "
+        "session_busy='wait' and a longer busy_timeout"
+    )
+
+
+def missing_session(app_name: str, user_id: str, session_id: str) -> SessionNotFoundError:
+    """The error a backend raises when asked to write to a session that does not exist."""
+    return SessionNotFoundError(
+        app_name, user_id, session_id, "create it first with create_session"
+    )

@@ -1,0 +1,151 @@
+"""Sessions kept in this process's memory: for tests, prototypes and the conformance kit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from runners_core.errors import SessionExistsError
+from runners_core.events import Event
+from runners_core.sessions.base import (
+    BaseSessionService,
+    EventRecord,
+    StoredSession,
+    decode_page_token,
+    encode_page_token,
+    missing_session,
+)
+
+
+@dataclass
+class _Row:
+    state: dict[str, Any]
+    last_update_time: float
+    events: list[Event] = field(default_factory=list)
+    event_ids: set[str] = field(default_factory=set)
+
+
+class InMemorySessionService(BaseSessionService):
+    """Keeps everything in dictionaries; nothing survives the process.
+
+    Stored events are private copies (decoded from their JSON form, so they
+    round-trip exactly as in a database). ``get_session`` hands out those
+    copies without copying them again, which keeps loading a long session cheap:
+    treat returned events as read-only.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._sessions: dict[tuple[str, str, str], _Row] = {}
+        self._app_state: dict[str, dict[str, Any]] = {}
+        self._user_state: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _stored(self, key: tuple[str, str, str], row: _Row, events: list[Event]) -> StoredSession:
+        app_name, user_id, session_id = key
+        return StoredSession(
+            id=session_id,
+            app_name=app_name,
+            user_id=user_id,
+            state=dict(row.state),
+            app_state=dict(self._app_state.get(app_name, {})),
+            user_state=dict(self._user_state.get((app_name, user_id), {})),
+            last_update_time=row.last_update_time,
+            events=events,
+        )
+
+    def _apply_scopes(
+        self, app_name: str, user_id: str, app_delta: dict[str, Any], user_delta: dict[str, Any]
+    ) -> None:
+        if app_delta:
+            self._app_state.setdefault(app_name, {}).update(app_delta)
+        if user_delta:
+            self._user_state.setdefault((app_name, user_id), {}).update(user_delta)
+
+    async def _create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        state: dict[str, Any],
+        app_delta: dict[str, Any],
+        user_delta: dict[str, Any],
+        now: float,
+    ) -> StoredSession:
+        key = (app_name, user_id, session_id)
+        if key in self._sessions:
+            raise SessionExistsError(app_name, user_id, session_id)
+        row = _Row(state=dict(state), last_update_time=now)
+        self._sessions[key] = row
+        self._apply_scopes(app_name, user_id, app_delta, user_delta)
+        return self._stored(key, row, [])
+
+    async def _get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        num_recent_events: int | None,
+        after_timestamp: float | None,
+    ) -> StoredSession | None:
+        key = (app_name, user_id, session_id)
+        row = self._sessions.get(key)
+        if row is None:
+            return None
+        events = row.events
+        if num_recent_events is not None:
+            events = events[-num_recent_events:] if num_recent_events else []
+        if after_timestamp is not None:
+            start = len(events)
+            while start > 0 and events[start - 1].timestamp >= after_timestamp:
+                start -= 1
+            events = events[start:]
+        return self._stored(key, row, list(events))
+
+    async def _list_sessions(
+        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
+    ) -> tuple[list[StoredSession], str | None]:
+        after = tuple(decode_page_token(page_token, 2)) if page_token else None
+        keys = sorted(
+            (u, s)
+            for (a, u, s) in self._sessions
+            if a == app_name and (user_id is None or u == user_id)
+        )
+        if after is not None:
+            keys = [k for k in keys if k > after]
+        page = keys[:limit]
+        token = encode_page_token(*page[-1]) if len(keys) > limit else None
+        result = [
+            self._stored((app_name, u, s), self._sessions[(app_name, u, s)], []) for u, s in page
+        ]
+        return result, token
+
+    async def _list_events(
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
+    ) -> tuple[list[Event], str | None]:
+        row = self._sessions.get((app_name, user_id, session_id))
+        if row is None:
+            raise missing_session(app_name, user_id, session_id)
+        start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
+        page = row.events[start : start + limit]
+        end = start + len(page)
+        return list(page), encode_page_token(end) if end < len(row.events) else None
+
+    async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        self._sessions.pop((app_name, user_id, session_id), None)
+
+    async def _append_event(
+        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> bool:
+        row = self._sessions.get((app_name, user_id, session_id))
+        if row is None:
+            raise missing_session(app_name, user_id, session_id)
+        if record.event.id in row.event_ids:
+            return False
+        row.events.append(self.decode_event(record.json))
+        row.event_ids.add(record.event.id)
+        row.state.update(record.session_delta)
+        self._apply_scopes(app_name, user_id, record.app_delta, record.user_delta)
+        row.last_update_time = record.event.timestamp
+        return True

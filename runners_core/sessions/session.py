@@ -1,0 +1,54 @@
+"""The session model and the small request/response models of the session API."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from runners_core.events import Event
+
+
+class Session(BaseModel):
+    """One conversation between a user and an app: its state and its event history.
+
+    ``state`` is the merged view: session keys as they are, app-wide keys with
+    their ``app:`` prefix and user-wide keys with their ``user:`` prefix.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    app_name: str
+    user_id: str
+    state: dict[str, Any] = Field(default_factory=dict)
+    events: list[Event] = Field(default_factory=list)
+    last_update_time: float = Field(default_factory=time.time)
+
+
+class GetSessionConfig(BaseModel):
+    """Limits on the history ``get_session`` loads.
+
+    ``num_recent_events`` keeps the last N events; ``after_timestamp`` keeps the
+    trailing events whose timestamp is at or after it. Both may be combined.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_recent_events: int | None = Field(default=None, ge=0)
+    after_timestamp: float | None = None
+
+
+class ListSessionsResponse(BaseModel):
+    """A page of sessions (without their events); pass ``next_page_token`` for the next."""
+
+    sessions: list[Session] = Field(default_factory=list)
+    next_page_token: str | None = None
+
+
+class ListEventsResponse(BaseModel):
+    """A page of a session's events, oldest first; pass ``next_page_token`` for the next."""
+
+    events: list[Event] = Field(default_factory=list)
+    next_page_token: str | None = None
