@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create .venv and install the kernel, every plugin under plugins/ and every example
+# package under examples/ (editable), as on a new machine. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+args=(-e ".[dev]")
+for dir in plugins/*/ examples/*/; do
+  if [ -f "$dir/pyproject.toml" ]; then
+    args+=(-e "$dir")
+  fi
+done
+.venv/bin/python -m pip install -q "${args[@]}"
+echo "setup: .venv ready ($(.venv/bin/python --version); $((${#args[@]} / 2)) packages installed editable)"
