@@ -1,0 +1,125 @@
+"""Configuration precedence, sources and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runners_core import BaseAgent, Runner, load_config
+from runners_core.errors import ConfigError, UnknownSchemeError
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_any_source(tmp_path):
+    config = load_config(environ={}, search_from=tmp_path / "nowhere")
+    assert config.plugins is None and config.disable == []
+    assert config.session_service is None and config.session_busy == "wait"
+    assert config.source("session_service") == "default"
+
+
+def test_precedence_argument_env_pyproject_default(tmp_path):
+    pyproject = write(
+        tmp_path / "pyproject.toml",
+        '[tool.runners_core]\nsession_service = "memory://"\nmemory_service = "memory://"\n'
+        'artifact_service = "memory://"\ndisable = ["a", "b"]\n',
+    )
+    environ = {
+        "RUNNERS_CORE_MEMORY_SERVICE": "sqlite:///env.db",
+        "RUNNERS_CORE_DISABLE_PLUGINS": "c",
+        "RUNNERS_CORE_ARTIFACT_SERVICE": "sqlite:///env-art.db",
+    }
+    config = load_config(
+        {"artifact_service": "sqlite:///arg.db"}, environ=environ, pyproject=pyproject
+    )
+    assert config.session_service == "memory://"
+    assert config.source("session_service") == f"pyproject ({pyproject})"
+    assert config.memory_service == "sqlite:///env.db"
+    assert config.source("memory_service") == "environment (RUNNERS_CORE_MEMORY_SERVICE)"
+    assert config.artifact_service == "sqlite:///arg.db"
+    assert config.source("artifact_service") == "argument"
+    # Lists are taken whole from one source, never merged.
+    assert config.disable == ["c"]
+
+
+def test_pyproject_is_found_upwards(tmp_path, monkeypatch):
+    write(tmp_path / "pyproject.toml", '[tool.runners_core]\napp_name = "found"\n')
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    assert load_config(environ={}).app_name == "found"
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path):
+    pyproject = write(tmp_path / "pyproject.toml", '[tool.runners_core]\nplugin = ["x"]\n')
+    with pytest.raises(ConfigError, match="unknown setting 'plugin'.*did you mean 'plugins'"):
+        load_config(environ={}, pyproject=pyproject)
+
+
+def test_wrong_types_name_the_setting(tmp_path):
+    pyproject = write(tmp_path / "pyproject.toml", '[tool.runners_core]\ndisable = "noisy"\n')
+    with pytest.raises(ConfigError, match=r"invalid setting in \[tool.runners_core\].*disable"):
+        load_config(environ={}, pyproject=pyproject)
+    pyproject = write(tmp_path / "pyproject.toml", '[tool.runners_core]\nsession_busy = "spin"\n')
+    with pytest.raises(ConfigError, match="session_busy"):
+        load_config(environ={}, pyproject=pyproject)
+
+
+def test_malformed_toml_names_the_file(tmp_path):
+    pyproject = write(tmp_path / "pyproject.toml", "[tool.runners_core\nplugins = [")
+    with pytest.raises(ConfigError, match="is not valid TOML") as info:
+        load_config(environ={}, pyproject=pyproject)
+    assert str(pyproject) in str(info.value)
+
+
+def test_plugin_settings_tables_and_enable_list(tmp_path):
+    pyproject = write(
+        tmp_path / "pyproject.toml",
+        '[tool.runners_core]\nenable = ["redact"]\n\n'
+        '[tool.runners_core.plugins.redact]\npatterns = ["\\\\d{16}"]\n',
+    )
+    config = load_config(environ={}, pyproject=pyproject)
+    assert config.plugins == ["redact"]
+    assert config.plugin_settings == {"redact": {"patterns": ["\\d{16}"]}}
+
+
+def test_enable_and_plugins_list_together_is_an_error(tmp_path):
+    pyproject = write(
+        tmp_path / "pyproject.toml", '[tool.runners_core]\nenable = ["a"]\nplugins = ["b"]\n'
+    )
+    with pytest.raises(ConfigError, match="both 'plugins' and 'enable'"):
+        load_config(environ={}, pyproject=pyproject)
+
+
+def test_plugin_settings_must_be_tables(tmp_path):
+    pyproject = write(tmp_path / "pyproject.toml", "[tool.runners_core.plugins]\nredact = 1\n")
+    with pytest.raises(ConfigError, match="must be a table of settings"):
+        load_config(environ={}, pyproject=pyproject)
+
+
+class Quiet(BaseAgent):
+    async def _run_async_impl(self, ctx):
+        yield ctx.event("ok")
+
+
+async def test_from_config_uses_configured_services(tmp_path, monkeypatch):
+    write(
+        tmp_path / "work" / "pyproject.toml",
+        '[tool.runners_core]\napp_name = "cfgapp"\nsession_busy = "reject"\n',
+    )
+    runner = Runner.from_config(Quiet(name="quiet"))
+    assert runner.app_name == "cfgapp" and runner.session_busy == "reject"
+    assert type(runner.session_service).__name__ == "InMemorySessionService"
+    assert runner.memory_service is not None and runner.artifact_service is not None
+    await runner.close()
+
+
+def test_from_config_unknown_scheme_is_clear(monkeypatch):
+    monkeypatch.setenv("RUNNERS_CORE_SESSION_SERVICE", "mongodb://u:secret@h/db")
+    with pytest.raises(UnknownSchemeError, match="no installed plugin provides session") as info:
+        Runner.from_config(Quiet(name="quiet"))
+    assert "secret" not in str(info.value)
