@@ -1,0 +1,119 @@
+"""The base class of every conformance suite: fixtures, capability gates, divergences.
+
+A suite is a plain pytest class whose ``test_*`` methods come from the *area
+modules* of this package (one module per part of the contract, e.g.
+``sessions/paging.py``). An area module may set ``CAPABILITY`` to the name of an
+optional capability; its tests then run only against services that list that
+name in their ``capabilities`` and are reported as unsupported otherwise.
+
+A backend package subclasses a suite, defines a ``service`` fixture and, if it
+must, lists ``divergences`` (test name -> reason). Each divergence runs as a
+strict xfail: it is reported, and the suite fails loudly once it is fixed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pytest
+
+UNSUPPORTED = "unsupported capability: "
+"""Skip reasons of capability-gated tests start with this (the report greps for it)."""
+
+UNTESTABLE = "untestable capability: "
+"""Skip reasons of claimed capabilities the suite cannot exercise (a fixture is missing)."""
+
+DIVERGENCE = "known divergence: "
+"""The xfail reason of a test listed in ``divergences``."""
+
+_ASYNC_FIXTURES = ("service", "service_url", "ttl_service")
+
+
+class ServiceContract:
+    """Shared machinery of :class:`SessionServiceContract` and its siblings."""
+
+    #: Which service kind the suite checks ("session", "memory", "artifact").
+    kind: ClassVar[str] = ""
+    #: Known divergences of the backend under test: test name -> written reason.
+    divergences: ClassVar[Mapping[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _mark_kit_tests_async(cls)
+        _let_strict_mode_run_async_fixtures(cls)
+        unknown = sorted(name for name in cls.divergences if not callable(getattr(cls, name, None)))
+        if unknown:
+            raise TypeError(
+                f"{cls.__name__}.divergences names {unknown}, which are not tests of this "
+                "suite; use the test function names shown by `pytest --collect-only`"
+            )
+
+    @pytest.fixture
+    def service(self) -> Any:
+        pytest.fail(
+            f"{type(self).__name__} has no `service` fixture: define one that yields a ready "
+            f"{self.kind} service (see docs/conformance.md)",
+            pytrace=False,
+        )
+
+    @pytest.fixture
+    def service_url(self) -> str | None:
+        """A URL another process can open to reach the same storage (None: not possible)."""
+        return None
+
+    @pytest.fixture(autouse=True)
+    def _conformance_gate(self, request: pytest.FixtureRequest) -> None:
+        """Mark divergences as strict xfail and skip tests of unclaimed capabilities."""
+        name = request.function.__name__
+        reason = self.divergences.get(name)
+        if reason is not None:
+            request.applymarker(pytest.mark.xfail(strict=True, reason=DIVERGENCE + reason))
+        capability = capability_of(request.function)
+        if capability is None:
+            return
+        service = request.getfixturevalue("service")
+        claimed = getattr(service, "capabilities", frozenset())
+        if capability not in claimed:
+            pytest.skip(
+                f"{UNSUPPORTED}{capability} ({type(service).__name__} does not list it in "
+                "capabilities)"
+            )
+
+
+def area_of(function: Any) -> str:
+    """The contract area of a test: the kit module that defines it (last name part)."""
+    module = getattr(function, "__module__", "") or ""
+    if not module.startswith(__package__ + "."):
+        return "(suite's own tests)"
+    return module.rsplit(".", 1)[-1]
+
+
+def capability_of(function: Any) -> str | None:
+    """The optional capability a kit test exercises, or None for the required contract."""
+    module = sys.modules.get(getattr(function, "__module__", "") or "")
+    return getattr(module, "CAPABILITY", None) if module is not None else None
+
+
+def _mark_kit_tests_async(cls: type) -> None:
+    # Marked explicitly so the kit runs under pytest-asyncio's strict mode too.
+    for name, value in vars(cls).items():
+        if name.startswith("test_") and inspect.iscoroutinefunction(value):
+            marks = getattr(value, "pytestmark", [])
+            if not any(mark.name == "asyncio" for mark in marks):
+                pytest.mark.asyncio(value)
+
+
+def _let_strict_mode_run_async_fixtures(cls: type) -> None:
+    # A backend's `@pytest.fixture async def service` is only run by pytest-asyncio in
+    # auto mode; flag it the way `pytest_asyncio.fixture` does so strict mode runs it too.
+    for name in _ASYNC_FIXTURES:
+        definition = vars(cls).get(name)
+        unwrap = getattr(definition, "_get_wrapped_function", None)
+        if unwrap is None:
+            continue
+        function = getattr(unwrap(), "__func__", unwrap())
+        if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+            function._force_asyncio_fixture = True

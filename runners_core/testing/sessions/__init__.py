@@ -1,0 +1,36 @@
+"""The session service contract, one module per area (see each module's docstring)."""
+
+from __future__ import annotations
+
+from runners_core.testing.sessions.concurrency import Concurrency
+from runners_core.testing.sessions.cross_process import CrossProcess
+from runners_core.testing.sessions.history import History
+from runners_core.testing.sessions.idempotency import Idempotency
+from runners_core.testing.sessions.isolation import Isolation
+from runners_core.testing.sessions.lifecycle import Lifecycle
+from runners_core.testing.sessions.paging import Paging
+from runners_core.testing.sessions.payloads import Payloads
+from runners_core.testing.sessions.state_scopes import StateScopes
+from runners_core.testing.sessions.validation import Validation
+
+
+class SessionServiceContract(
+    Lifecycle,
+    StateScopes,
+    History,
+    Paging,
+    Idempotency,
+    Isolation,
+    Validation,
+    Payloads,
+    Concurrency,
+    CrossProcess,
+):
+    """Every session-service rule. Subclass it as ``Test...`` and define a ``service`` fixture.
+
+    Optional fixture ``service_url``: a URL another process can open to reach the
+    same storage (enables the cross-process tests of ``"cross_process_lock"``).
+    """
+
+
+__all__ = ["SessionServiceContract"]

@@ -1,0 +1,107 @@
+"""Event history: what is stored, in which order, and how GetSessionConfig limits it."""
+
+from __future__ import annotations
+
+from runners_core.sessions.base import BaseSessionService
+from runners_core.sessions.session import GetSessionConfig, Session
+from runners_core.testing.builders import agent_event, user_event
+from runners_core.testing.sessions.suite import SessionSuite, ids
+
+CAPABILITY = None
+
+BASE_TIME = 1_700_000_000.0
+
+
+class History(SessionSuite):
+    async def _ten_events(self, service: BaseSessionService) -> tuple[Session, list[str]]:
+        session = await self.new_session(service)
+        appended = []
+        for i in range(10):
+            event = agent_event(f"step {i}", timestamp=BASE_TIME + i)
+            appended.append((await service.append_event(session, event)).id)
+        return session, appended
+
+    async def test_partial_events_are_not_stored(self, service: BaseSessionService) -> None:
+        session = await self.new_session(service)
+        chunk = agent_event("stream chunk", partial=True, state_delta={"from_partial": 1})
+        returned = await service.append_event(session, chunk)
+        assert returned.id == chunk.id, "partial events: append_event must return the event"
+        final = await service.append_event(session, agent_event("whole answer"))
+        loaded = await self.reload(service, session)
+        assert ids(loaded) == [final.id], (
+            f"partial events: a partial event was stored (stored ids {ids(loaded)})"
+        )
+        assert "from_partial" not in loaded.state, (
+            "partial events: a partial event's state_delta was applied"
+        )
+
+    async def test_events_load_in_append_order(self, service: BaseSessionService) -> None:
+        session = await self.new_session(service)
+        # Equal and decreasing timestamps: order is the order of appends, not of clocks.
+        stamps = [BASE_TIME + 5, BASE_TIME + 5, BASE_TIME + 1, BASE_TIME + 9]
+        appended = [
+            (await service.append_event(session, user_event(f"m{i}", timestamp=t))).id
+            for i, t in enumerate(stamps)
+        ]
+        assert ids(await self.reload(service, session)) == appended, (
+            "ordering: get_session must return events in the order they were appended"
+        )
+        page = await service.list_events(
+            app_name=session.app_name, user_id=session.user_id, session_id=session.id
+        )
+        assert [e.id for e in page.events] == appended, (
+            "ordering: list_events must return events in the order they were appended"
+        )
+
+    async def test_live_session_tracks_its_appends(self, service: BaseSessionService) -> None:
+        session = await self.new_session(service)
+        first = await service.append_event(session, user_event("one"))
+        second = await service.append_event(session, agent_event("two", state_delta={"k": 2}))
+        assert ids(session) == [first.id, second.id], (
+            "live session: append_event must add the stored event to session.events"
+        )
+        assert session.state.get("k") == 2, (
+            "live session: append_event must apply the delta to session.state"
+        )
+
+    async def test_num_recent_events_keeps_the_last_n(self, service: BaseSessionService) -> None:
+        session, appended = await self._ten_events(service)
+        for n, expected in ((3, appended[-3:]), (1, appended[-1:]), (25, appended), (0, [])):
+            got = ids(await self.reload(service, session, GetSessionConfig(num_recent_events=n)))
+            assert got == expected, (
+                f"num_recent_events: with num_recent_events={n} expected the last "
+                f"{len(expected)} events in order, got {len(got)}: {got}"
+            )
+
+    async def test_after_timestamp_keeps_events_at_or_after_it(
+        self, service: BaseSessionService
+    ) -> None:
+        session, appended = await self._ten_events(service)
+        config = GetSessionConfig(after_timestamp=BASE_TIME + 6)
+        got = ids(await self.reload(service, session, config))
+        assert got == appended[6:], (
+            "after_timestamp: expected the events with timestamp >= after_timestamp "
+            f"(inclusive), oldest first; got {len(got)} of them"
+        )
+        later = ids(await self.reload(service, session, GetSessionConfig(after_timestamp=2e9)))
+        assert later == [], "after_timestamp: a bound after every event must load none"
+
+    async def test_limits_combine(self, service: BaseSessionService) -> None:
+        session, appended = await self._ten_events(service)
+        both = GetSessionConfig(num_recent_events=2, after_timestamp=BASE_TIME + 5)
+        assert ids(await self.reload(service, session, both)) == appended[-2:], (
+            "GetSessionConfig: num_recent_events and after_timestamp must both apply"
+        )
+        narrow = GetSessionConfig(num_recent_events=8, after_timestamp=BASE_TIME + 7)
+        assert ids(await self.reload(service, session, narrow)) == appended[7:], (
+            "GetSessionConfig: the stricter of num_recent_events and after_timestamp must win"
+        )
+
+    async def test_limited_load_keeps_the_whole_state(self, service: BaseSessionService) -> None:
+        session = await self.new_session(service)
+        for i in range(5):
+            await service.append_event(session, agent_event(state_delta={f"k{i}": i}))
+        loaded = await self.reload(service, session, GetSessionConfig(num_recent_events=1))
+        assert loaded.state == {f"k{i}": i for i in range(5)}, (
+            "GetSessionConfig: limiting the loaded events must not limit the loaded state"
+        )

@@ -1,0 +1,177 @@
+"""Paging of list_sessions and list_events: stable order, no skips, no repeats."""
+
+from __future__ import annotations
+
+import pytest
+
+from runners_core.errors import ValidationError
+from runners_core.sessions.base import BaseSessionService
+from runners_core.testing.builders import unique, user_event
+from runners_core.testing.sessions.suite import SessionSuite
+
+CAPABILITY = None
+
+BAD_TOKENS = ("not-a-token", "!!!", "eyJ4IjogMX0")
+
+
+async def _all_sessions(
+    service: BaseSessionService, app_name: str, user_id: str | None, page_size: int
+) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    token = None
+    for _ in range(1000):
+        page = await service.list_sessions(
+            app_name=app_name, user_id=user_id, page_size=page_size, page_token=token
+        )
+        assert len(page.sessions) <= page_size, (
+            f"session paging: a page held {len(page.sessions)} sessions, page_size={page_size}"
+        )
+        seen.extend((s.user_id, s.id) for s in page.sessions)
+        token = page.next_page_token
+        if token is None:
+            return seen
+    raise AssertionError("session paging: next_page_token never became None")
+
+
+class Paging(SessionSuite):
+    async def test_list_sessions_pages_cover_everything_once(
+        self, service: BaseSessionService
+    ) -> None:
+        app = unique("app")
+        made = set()
+        for user in ("u-b", "u-a", "u-c"):
+            for _ in range(3):
+                s = await service.create_session(app_name=app, user_id=user)
+                made.add((user, s.id))
+        for size in (1, 2, 4, 100):
+            seen = await _all_sessions(service, app, None, size)
+            assert len(seen) == len(set(seen)), (
+                f"session paging: page_size={size} repeated sessions: {seen}"
+            )
+            assert set(seen) == made, (
+                f"session paging: page_size={size} skipped {sorted(made - set(seen))}"
+            )
+            assert seen == sorted(seen), (
+                f"session paging: sessions must be ordered by (user_id, id); got {seen}"
+            )
+
+    async def test_list_sessions_of_one_user(self, service: BaseSessionService) -> None:
+        app = unique("app")
+        mine = {(await service.create_session(app_name=app, user_id="me")).id for _ in range(3)}
+        await service.create_session(app_name=app, user_id="someone-else")
+        seen = await _all_sessions(service, app, "me", 2)
+        assert {sid for _, sid in seen} == mine and {u for u, _ in seen} == {"me"}, (
+            f"list_sessions(user_id=...): must list exactly that user's sessions, got {seen}"
+        )
+
+    async def test_listed_sessions_carry_no_events(self, service: BaseSessionService) -> None:
+        session = await self.new_session(service)
+        await service.append_event(session, user_event())
+        listed = await service.list_sessions(app_name=session.app_name)
+        assert [s.id for s in listed.sessions] == [session.id]
+        assert listed.sessions[0].events == [], (
+            "list_sessions: listed sessions must come without events (load them with "
+            "get_session or list_events)"
+        )
+
+    async def test_list_sessions_paging_survives_concurrent_creates(
+        self, service: BaseSessionService
+    ) -> None:
+        app = unique("app")
+        before = {(await service.create_session(app_name=app, user_id="u")).id for _ in range(6)}
+        first = await service.list_sessions(app_name=app, page_size=3)
+        for _ in range(4):
+            await service.create_session(app_name=app, user_id="u")
+        seen = [s.id for s in first.sessions]
+        token = first.next_page_token
+        while token is not None:
+            page = await service.list_sessions(app_name=app, page_size=3, page_token=token)
+            seen.extend(s.id for s in page.sessions)
+            token = page.next_page_token
+        assert len(seen) == len(set(seen)), (
+            f"session paging: sessions created between pages made paging repeat some: {seen}"
+        )
+        assert before <= set(seen), (
+            "session paging: sessions created between pages made paging skip existing ones: "
+            f"{sorted(before - set(seen))}"
+        )
+
+    async def test_list_events_pages_in_order(self, service: BaseSessionService) -> None:
+        session = await self.new_session(service)
+        appended = [
+            (await service.append_event(session, user_event(f"m{i}"))).id for i in range(23)
+        ]
+        for size in (1, 5, 10, 23, 50):
+            seen: list[str] = []
+            token = None
+            while True:
+                page = await service.list_events(
+                    app_name=session.app_name,
+                    user_id=session.user_id,
+                    session_id=session.id,
+                    page_size=size,
+                    page_token=token,
+                )
+                assert len(page.events) <= size
+                seen.extend(e.id for e in page.events)
+                token = page.next_page_token
+                if token is None or len(seen) > len(appended):
+                    break
+            assert seen == appended, (
+                f"event paging: page_size={size} must return every event once, oldest first; "
+                f"got {len(seen)} events ({len(set(seen))} distinct) out of {len(appended)}"
+            )
+
+    async def test_list_events_paging_survives_appends_between_pages(
+        self, service: BaseSessionService
+    ) -> None:
+        session = await self.new_session(service)
+        appended = [(await service.append_event(session, user_event(f"m{i}"))).id for i in range(6)]
+        key = {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
+        page = await service.list_events(**key, page_size=4)
+        seen = [e.id for e in page.events]
+        appended += [(await service.append_event(session, user_event("late"))).id for _ in range(3)]
+        token = page.next_page_token
+        while token is not None:
+            page = await service.list_events(**key, page_size=4, page_token=token)
+            seen.extend(e.id for e in page.events)
+            token = page.next_page_token
+        assert seen == appended, (
+            "event paging: events appended between pages must not cause skips or repeats; "
+            f"expected {appended}, got {seen}"
+        )
+
+    async def test_bad_page_token_raises_validation_error(
+        self, service: BaseSessionService
+    ) -> None:
+        session = await self.new_session(service)
+        await service.append_event(session, user_event())
+        for token in BAD_TOKENS:
+            with pytest.raises(ValidationError):
+                await service.list_sessions(app_name=session.app_name, page_token=token)
+            with pytest.raises(ValidationError):
+                await service.list_events(
+                    app_name=session.app_name,
+                    user_id=session.user_id,
+                    session_id=session.id,
+                    page_token=token,
+                )
+
+    async def test_bad_page_size_raises_validation_error(self, service: BaseSessionService) -> None:
+        session = await self.new_session(service)
+        for size in (0, -1, 10_001):
+            with pytest.raises(ValidationError):
+                await service.list_sessions(app_name=session.app_name, page_size=size)
+            with pytest.raises(ValidationError):
+                await service.list_events(
+                    app_name=session.app_name,
+                    user_id=session.user_id,
+                    session_id=session.id,
+                    page_size=size,
+                )
+
+    async def test_unknown_app_lists_nothing(self, service: BaseSessionService) -> None:
+        page = await service.list_sessions(app_name=unique("app"))
+        assert page.sessions == [] and page.next_page_token is None, (
+            "list_sessions: an app with no sessions must give an empty last page"
+        )
