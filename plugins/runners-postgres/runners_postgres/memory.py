@@ -1,0 +1,112 @@
+"""Memory in PostgreSQL, searched with full-text search and ranked with ``ts_rank``.
+
+Each record's text is indexed as English stems plus exact words (schema
+version 2). A query matches records containing any of its words; every word
+goes to ``plainto_tsquery`` as a bound parameter, so no user text is ever
+parsed as query syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import sql
+from pydantic_core import to_json
+
+from runners_core.memory.base import BaseMemoryService, MemoryRecord, tokenize
+from runners_postgres.database import Database
+from runners_postgres.settings import parse_url
+
+MAX_QUERY_WORDS = 32
+
+_ADD = """
+INSERT INTO memories (app_name, user_id, id, session_id, author, ts, text, content, custom_metadata)
+SELECT %(app)s, %(user)s, r.* FROM unnest(
+    %(ids)s::text[], %(sessions)s::text[], %(authors)s::text[], %(times)s::float8[],
+    %(texts)s::text[], %(contents)s::text[], %(metadata)s::jsonb[]
+) AS r
+ON CONFLICT (app_name, user_id, id) DO NOTHING
+"""
+
+_SEARCH = """
+SELECT id, session_id, author, ts, text, content, custom_metadata
+FROM memories, (SELECT {query} AS q) AS query
+WHERE app_name = %s AND user_id = %s AND search @@ q
+ORDER BY ts_rank(search, q) DESC, ts DESC, id
+LIMIT %s
+"""
+
+_WORD_QUERY = "(plainto_tsquery('english', {word}) || plainto_tsquery('simple', {word}))"
+
+_DELETE = """
+DELETE FROM memories
+WHERE app_name = %(app)s AND user_id = %(user)s
+  AND (%(id)s::text IS NULL OR id = %(id)s)
+  AND (%(sid)s::text IS NULL OR session_id = %(sid)s)
+"""
+
+
+class PostgresMemoryService(BaseMemoryService):
+    """Memories of every app and user in one table, isolated by (app, user) in each query."""
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self._db = Database(parse_url(url, **options))
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
+        params = {
+            "app": app_name,
+            "user": user_id,
+            "ids": [r.id for r in records],
+            "sessions": [r.session_id for r in records],
+            "authors": [_no_nul(r.author) for r in records],
+            "times": [r.timestamp for r in records],
+            "texts": [_no_nul(r.text) for r in records],
+            "contents": [r.content_json for r in records],
+            "metadata": [to_json(dict(r.custom_metadata)).decode() for r in records],
+        }
+        await self._db.execute("adding memories", _ADD, params)
+
+    async def _search(
+        self, *, app_name: str, user_id: str, query: str, limit: int
+    ) -> list[MemoryRecord]:
+        words = list(dict.fromkeys(tokenize(query)))[:MAX_QUERY_WORDS]
+        if not words:
+            return []
+        tsquery = sql.SQL(" || ").join(
+            sql.SQL(_WORD_QUERY).format(word=sql.Placeholder()) for _ in words
+        )
+        statement = sql.SQL(_SEARCH).format(query=tsquery)
+        params: list[Any] = [w for word in words for w in (word, word)]
+        params += [app_name, user_id, limit]
+        rows = await self._db.fetch_all("searching memory", statement, params)
+        return [
+            MemoryRecord(
+                id=row[0],
+                session_id=row[1],
+                author=row[2],
+                timestamp=row[3],
+                text=row[4],
+                content_json=row[5],
+                custom_metadata=row[6],
+            )
+            for row in rows
+        ]
+
+    async def _delete(
+        self, *, app_name: str, user_id: str, memory_id: str | None, session_id: str | None
+    ) -> None:
+        params = {"app": app_name, "user": user_id, "id": memory_id, "sid": session_id}
+        await self._db.execute("deleting memories", _DELETE, params)
+
+
+def _no_nul(text: str | None) -> str | None:
+    """Search text without NUL, which PostgreSQL text cannot hold (content keeps it escaped)."""
+    return None if text is None else text.replace("\x00", " ")

@@ -1,0 +1,332 @@
+"""Sessions in PostgreSQL: each append is one statement, so one transaction.
+
+The append locks the session row, numbers the event after the session's last
+one, skips it if its id is already stored (idempotent re-append) and otherwise
+merges the scoped state deltas with jsonb ``||``, all in a single round trip.
+Runs are serialised across processes with advisory locks (:mod:`.locking`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
+
+from pydantic_core import to_json
+
+from runners_core.errors import SessionBusyError, SessionExistsError
+from runners_core.events import Event
+from runners_core.sessions.base import (
+    BaseSessionService,
+    EventRecord,
+    StoredSession,
+    decode_page_token,
+    encode_page_token,
+    missing_session,
+)
+from runners_postgres.database import Database
+from runners_postgres.locking import advisory_lock, held_lock
+from runners_postgres.settings import parse_url
+
+_SESSION_OPTIONS = ("max_event_bytes",)
+
+_CREATE = """
+WITH ins AS (
+    INSERT INTO sessions (app_name, user_id, id, state, create_time, update_time)
+    VALUES (%(app)s, %(user)s, %(sid)s, %(state)s::jsonb, %(now)s, %(now)s)
+    ON CONFLICT (app_name, user_id, id) DO NOTHING
+    RETURNING pk
+), app AS (
+    INSERT INTO app_states (app_name, state)
+    SELECT %(app)s, %(app_delta)s::jsonb FROM ins WHERE %(app_delta)s::jsonb IS NOT NULL
+    ON CONFLICT (app_name) DO UPDATE SET state = app_states.state || EXCLUDED.state
+    RETURNING state
+), usr AS (
+    INSERT INTO user_states (app_name, user_id, state)
+    SELECT %(app)s, %(user)s, %(user_delta)s::jsonb FROM ins
+    WHERE %(user_delta)s::jsonb IS NOT NULL
+    ON CONFLICT (app_name, user_id) DO UPDATE SET state = user_states.state || EXCLUDED.state
+    RETURNING state
+)
+SELECT
+    EXISTS (SELECT 1 FROM ins),
+    coalesce((SELECT state FROM app),
+             (SELECT state FROM app_states WHERE app_name = %(app)s), '{}'),
+    coalesce((SELECT state FROM usr),
+             (SELECT state FROM user_states WHERE app_name = %(app)s AND user_id = %(user)s),
+             '{}')
+"""
+
+# The scoped upserts read the inserted row, so they happen only for a new event.
+_APPEND = """
+WITH s AS (
+    SELECT pk, last_seq FROM sessions
+    WHERE app_name = %(app)s AND user_id = %(user)s AND id = %(sid)s
+    FOR UPDATE
+), ins AS (
+    INSERT INTO events (session_pk, seq, event_id, invocation_id, ts, payload)
+    SELECT pk, last_seq + 1, %(eid)s, %(inv)s, %(ts)s, %(payload)s FROM s
+    ON CONFLICT (session_pk, event_id) DO NOTHING
+    RETURNING session_pk, seq
+), upd AS (
+    UPDATE sessions
+    SET last_seq = ins.seq, update_time = %(ts)s,
+        state = sessions.state || coalesce(%(delta)s::jsonb, '{}')
+    FROM ins WHERE sessions.pk = ins.session_pk
+), app AS (
+    INSERT INTO app_states (app_name, state)
+    SELECT %(app)s, %(app_delta)s::jsonb FROM ins WHERE %(app_delta)s::jsonb IS NOT NULL
+    ON CONFLICT (app_name) DO UPDATE SET state = app_states.state || EXCLUDED.state
+), usr AS (
+    INSERT INTO user_states (app_name, user_id, state)
+    SELECT %(app)s, %(user)s, %(user_delta)s::jsonb FROM ins
+    WHERE %(user_delta)s::jsonb IS NOT NULL
+    ON CONFLICT (app_name, user_id) DO UPDATE SET state = user_states.state || EXCLUDED.state
+)
+SELECT EXISTS (SELECT 1 FROM s), EXISTS (SELECT 1 FROM ins)
+"""
+
+# One statement, so state and history come from one snapshot. The floor is the
+# last event older than after_timestamp: only the trailing newer run is loaded.
+_GET = """
+SELECT s.state, s.update_time, coalesce(a.state, '{}'), coalesce(u.state, '{}'),
+    ARRAY(
+        SELECT r.payload FROM (
+            SELECT e.seq, e.payload FROM events e
+            WHERE e.session_pk = s.pk AND e.seq > CASE
+                WHEN %(after)s::float8 IS NULL THEN 0
+                ELSE coalesce((SELECT max(f.seq) FROM events f
+                               WHERE f.session_pk = s.pk AND f.ts < %(after)s::float8), 0)
+            END
+            ORDER BY e.seq DESC
+            LIMIT %(limit)s
+        ) r
+        ORDER BY r.seq
+    )
+FROM sessions s
+LEFT JOIN app_states a ON a.app_name = s.app_name
+LEFT JOIN user_states u ON u.app_name = s.app_name AND u.user_id = s.user_id
+WHERE s.app_name = %(app)s AND s.user_id = %(user)s AND s.id = %(sid)s
+"""
+
+_LIST = """
+SELECT s.user_id, s.id, s.state, s.update_time, coalesce(a.state, '{}'), coalesce(u.state, '{}')
+FROM sessions s
+LEFT JOIN app_states a ON a.app_name = s.app_name
+LEFT JOIN user_states u ON u.app_name = s.app_name AND u.user_id = s.user_id
+WHERE s.app_name = %(app)s AND (s.user_id, s.id) > (%(after_user)s, %(after_id)s)
+ORDER BY s.user_id, s.id
+LIMIT %(limit)s
+"""
+_LIST_FOR_USER = _LIST.replace("WHERE s.app_name", "WHERE s.user_id = %(user)s AND s.app_name")
+
+_EVENTS = """
+SELECT e.seq, e.payload
+FROM sessions s
+LEFT JOIN LATERAL (
+    SELECT seq, payload FROM events
+    WHERE session_pk = s.pk AND seq > %(after)s
+    ORDER BY seq
+    LIMIT %(limit)s
+) e ON true
+WHERE s.app_name = %(app)s AND s.user_id = %(user)s AND s.id = %(sid)s
+"""
+
+_DELETE = "DELETE FROM sessions WHERE app_name = %s AND user_id = %s AND id = %s"
+
+
+class PostgresSessionService(BaseSessionService):
+    """Sessions, events and app/user state in PostgreSQL, shared by every process.
+
+    Build it from a URL (see :mod:`runners_postgres.settings` for the options)::
+
+        PostgresSessionService("postgresql://app@db/agents?schema=runners")
+    """
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock"})
+
+    def __init__(self, url: str, **options: Any) -> None:
+        base = {k: options.pop(k) for k in _SESSION_OPTIONS if k in options}
+        super().__init__(**base)
+        self._db = Database(parse_url(url, **options))
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # ------------------------------------------------------------------ locking
+
+    @asynccontextmanager
+    async def _process_lock(
+        self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
+    ) -> AsyncIterator[None]:
+        async with advisory_lock(self._db, (app_name, user_id, session_id), timeout) as held:
+            if not held:
+                waited = "did not wait" if not timeout else f"waited {timeout:g}s"
+                raise SessionBusyError(
+                    f"session {session_id!r} (app {app_name!r}, user {user_id!r}) is running an "
+                    f"invocation in another process (PostgreSQL advisory lock at "
+                    f"{self._db.settings.redacted}) and the runner {waited}; retry later, or "
+                    "create the Runner with session_busy='wait' and a longer busy_timeout"
+                )
+            yield
+
+    # ------------------------------------------------------------------ storage primitives
+
+    async def _create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        state: dict[str, Any],
+        app_delta: dict[str, Any],
+        user_delta: dict[str, Any],
+        now: float,
+    ) -> StoredSession:
+        params = {
+            "app": app_name,
+            "user": user_id,
+            "sid": session_id,
+            "state": _json(state),
+            "app_delta": _json_or_none(app_delta),
+            "user_delta": _json_or_none(user_delta),
+            "now": now,
+        }
+        row = await self._db.fetch_one("creating a session", _CREATE, params)
+        assert row is not None
+        created, app_state, user_state = row
+        if not created:
+            raise SessionExistsError(app_name, user_id, session_id)
+        return StoredSession(
+            id=session_id,
+            app_name=app_name,
+            user_id=user_id,
+            state=dict(state),
+            app_state=app_state,
+            user_state=user_state,
+            last_update_time=now,
+        )
+
+    async def _get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        num_recent_events: int | None,
+        after_timestamp: float | None,
+    ) -> StoredSession | None:
+        params = {
+            "app": app_name,
+            "user": user_id,
+            "sid": session_id,
+            "after": after_timestamp,
+            "limit": num_recent_events,
+        }
+        row = await self._db.fetch_one("loading a session", _GET, params)
+        if row is None:
+            return None
+        state, update_time, app_state, user_state, payloads = row
+        return StoredSession(
+            id=session_id,
+            app_name=app_name,
+            user_id=user_id,
+            state=state,
+            app_state=app_state,
+            user_state=user_state,
+            last_update_time=update_time,
+            events=[self.decode_event(p) for p in payloads],
+        )
+
+    async def _list_sessions(
+        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
+    ) -> tuple[list[StoredSession], str | None]:
+        after_user, after_id = decode_page_token(page_token, 2) if page_token else ("", "")
+        params = {"app": app_name, "user": user_id, "limit": limit + 1}
+        params.update(after_user=after_user, after_id=after_id)
+        query = _LIST if user_id is None else _LIST_FOR_USER
+        rows = await self._db.fetch_all("listing sessions", query, params)
+        page = rows[:limit]
+        sessions = [
+            StoredSession(
+                id=sid,
+                app_name=app_name,
+                user_id=uid,
+                state=state,
+                app_state=app_state,
+                user_state=user_state,
+                last_update_time=update_time,
+            )
+            for uid, sid, state, update_time, app_state, user_state in page
+        ]
+        token = encode_page_token(page[-1][0], page[-1][1]) if len(rows) > limit else None
+        return sessions, token
+
+    async def _list_events(
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
+    ) -> tuple[list[Event], str | None]:
+        after = int(decode_page_token(page_token, 1)[0]) if page_token else 0
+        params = {
+            "app": app_name,
+            "user": user_id,
+            "sid": session_id,
+            "after": after,
+            "limit": limit + 1,
+        }
+        rows = await self._db.fetch_all("listing events", _EVENTS, params)
+        if not rows:
+            raise missing_session(app_name, user_id, session_id)
+        rows = [r for r in rows if r[0] is not None]
+        page = rows[:limit]
+        events = [self.decode_event(payload) for _, payload in page]
+        token = encode_page_token(page[-1][0]) if len(rows) > limit else None
+        return events, token
+
+    async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        await self._db.execute("deleting a session", _DELETE, (app_name, user_id, session_id))
+
+    async def _append_event(
+        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> bool:
+        event = record.event
+        params = {
+            "app": app_name,
+            "user": user_id,
+            "sid": session_id,
+            "eid": event.id,
+            "inv": event.invocation_id,
+            "ts": event.timestamp,
+            "payload": record.json,
+            "delta": _json_or_none(record.session_delta),
+            "app_delta": _json_or_none(record.app_delta),
+            "user_delta": _json_or_none(record.user_delta),
+        }
+        held = held_lock(self._db, (app_name, user_id, session_id))
+        if held is None:
+            row = await self._db.fetch_one("appending an event", _APPEND, params)
+        else:
+            # Through the lock's own connection: if the lock is lost, so is this append.
+            async with held.mutex:
+                row = await self._db.fetch_one(
+                    "appending an event (on the session lock's connection)",
+                    _APPEND,
+                    params,
+                    held.conn,
+                )
+        assert row is not None
+        found, inserted = row
+        if not found:
+            raise missing_session(app_name, user_id, session_id)
+        return bool(inserted)
+
+
+def _json(value: Any) -> str:
+    return to_json(value).decode()
+
+
+def _json_or_none(value: dict[str, Any]) -> str | None:
+    return _json(value) if value else None
