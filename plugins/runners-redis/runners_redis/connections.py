@@ -1,0 +1,158 @@
+"""One redis-py client per running event loop, with clear errors for every failure.
+
+redis-py's asyncio connections belong to the loop that opened them, and
+``Runner.run`` drives ``run_async`` on a background loop in another thread, so
+a service may be called from several loops. Each loop gets its own client (and
+pool); :meth:`RedisConnections.close` closes them all, on their own loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import unquote, urlsplit
+
+from redis.asyncio import ConnectionPool, Redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import (
+    AuthenticationError,
+    AuthenticationWrongNumberOfArgsError,
+    ConnectionError,
+    NoPermissionError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+    TimeoutError,
+)
+from redis.retry import Retry
+
+from runners_core.errors import BackendError, RetryableBackendError, RunnersError
+from runners_redis.settings import RedisSettings
+
+log = logging.getLogger("runners_redis")
+
+MIN_SERVER_VERSION = (6, 2)
+"""ZRANGE ... BYLEX LIMIT (list_sessions) needs Redis 6.2."""
+
+_CLOSE_TIMEOUT = 5.0
+
+
+class RedisConnections:
+    """Hands out the current loop's client and turns redis-py errors into ours."""
+
+    def __init__(self, settings: RedisSettings) -> None:
+        self.settings = settings
+        self._clients: dict[asyncio.AbstractEventLoop, Redis] = {}
+        self._mutex = threading.Lock()
+        self._checked = False
+        self._closed = False
+
+    @asynccontextmanager
+    async def client(self) -> AsyncIterator[Redis]:
+        """The client of the running loop; Redis failures inside become BackendErrors."""
+        try:
+            client = self._client_for(asyncio.get_running_loop())
+            if not self._checked:
+                await self._check_server(client)
+            yield client
+        except RedisError as exc:
+            raise self._translate(exc) from exc
+
+    def _client_for(self, loop: asyncio.AbstractEventLoop) -> Redis:
+        with self._mutex:
+            client = self._clients.get(loop)
+            if client is not None:
+                return client
+            if self._closed:
+                raise RunnersError(
+                    f"this Redis service ({self.settings.redacted_url}) is closed; create a new one"
+                )
+            # Loops that have ended took their connections with them.
+            for old in [old for old in self._clients if old.is_closed()]:
+                del self._clients[old]
+            pool = ConnectionPool.from_url(
+                self.settings.connection_url,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+                **self.settings.connection_kwargs(),
+            )
+            client = Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
+            self._clients[loop] = client
+            return client
+
+    async def _check_server(self, client: Redis) -> None:
+        info = await client.info("server")
+        version = str(info.get("redis_version", "0"))
+        if parse_version(version) < MIN_SERVER_VERSION:
+            wanted = ".".join(map(str, MIN_SERVER_VERSION))
+            raise BackendError(
+                f"the Redis server at {self.settings.redacted_url} is version {version}; "
+                f"runners-redis needs Redis {wanted} or newer. Upgrade the server"
+            )
+        self._checked = True
+
+    def _translate(self, exc: RedisError) -> BackendError:
+        url = self.settings.redacted_url
+        detail = _scrub(str(exc), self.settings.connection_url).rstrip(". ")
+        if isinstance(exc, AuthenticationError | AuthenticationWrongNumberOfArgsError) or (
+            isinstance(exc, ResponseError) and "WRONGPASS" in str(exc)
+        ):
+            return BackendError(
+                f"the Redis server at {url} rejected the credentials ({detail}); fix the "
+                "user name and password in the URL (redis://user:password@host:port/db)"
+            )
+        if isinstance(exc, NoPermissionError):
+            return BackendError(
+                f"the Redis user of {url} lacks a permission ({detail}); grant it keys, "
+                "scripting and read/write commands (ACL SETUSER ... ~* +@all)"
+            )
+        if isinstance(exc, ReadOnlyError):
+            return BackendError(
+                f"the Redis server at {url} is a read-only replica ({detail}); point the "
+                "URL at the primary"
+            )
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return RetryableBackendError(
+                f"cannot talk to the Redis server at {url}: {detail}. Check that it is "
+                "running and that host, port and TLS (rediss://) are right; the call can be "
+                "retried (appends are idempotent by event id)"
+            )
+        return BackendError(f"the Redis server at {url} failed: {detail}")
+
+    async def close(self) -> None:
+        """Close every loop's client, each on its own loop."""
+        with self._mutex:
+            clients = list(self._clients.items())
+            self._clients.clear()
+            self._closed = True
+        current = asyncio.get_running_loop()
+        for loop, client in clients:
+            try:
+                if loop is current:
+                    await client.aclose()
+                elif loop.is_running():
+                    future = asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+                    await asyncio.wait_for(asyncio.wrap_future(future), _CLOSE_TIMEOUT)
+                # A stopped loop cannot run the close; its sockets go with it.
+            except Exception:
+                log.warning("closing a Redis client of %s failed", self.settings.redacted_url)
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """``"7.0.15"`` -> ``(7, 0, 15)``; text without a leading number -> ``(0,)``."""
+    match = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", text)
+    if match is None:
+        return (0,)
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def _scrub(message: str, connection_url: str) -> str:
+    """*message* without the URL's password, should a driver ever echo it."""
+    password = urlsplit(connection_url).password
+    if password:
+        for form in {password, unquote(password)}:
+            message = message.replace(form, "***")
+    return message

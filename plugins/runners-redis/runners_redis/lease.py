@@ -1,0 +1,123 @@
+"""A per-session run lease in Redis: mutual exclusion across processes and hosts.
+
+The holder writes a random token with ``SET key token NX PX lease`` and renews
+it every third of the lease from a background task; release deletes the key
+only if it still holds our token. A holder that dies (SIGKILL, lost host) stops
+renewing, and the key expires after at most one lease, so a crash never locks
+a session for good. Waiters poll with capped exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from redis.asyncio import Redis
+
+from runners_core.errors import BackendError
+from runners_redis.scripts import LuaScript
+
+log = logging.getLogger("runners_redis.lease")
+
+_FIRST_WAIT = 0.002
+_MAX_WAIT = 0.05
+
+ACQUIRE = LuaScript(
+    "lease_acquire",
+    """
+-- Idempotent, so a retried command after a lost reply still finds the lease ours.
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+""",
+)
+
+RENEW = LuaScript(
+    "lease_renew",
+    """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+""",
+)
+
+RELEASE = LuaScript(
+    "lease_release",
+    """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+""",
+)
+
+ClientFactory = Callable[[], AbstractAsyncContextManager[Redis]]
+
+
+@asynccontextmanager
+async def hold_lease(
+    connect: ClientFactory,
+    key: str,
+    *,
+    lease_ms: int,
+    timeout: float | None,
+    busy: Callable[[], Exception],
+) -> AsyncIterator[None]:
+    """Hold the lease *key* inside the block; raise ``busy()`` after *timeout* seconds.
+
+    *timeout* None waits forever, 0 tries once.
+    """
+    token = secrets.token_hex(16)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    wait = _FIRST_WAIT
+    while True:
+        async with connect() as client:
+            if await ACQUIRE(client, [key], [token, lease_ms]):
+                break
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise busy()
+        pause = wait * (0.5 + random.random())
+        await asyncio.sleep(pause if remaining is None else min(pause, remaining))
+        wait = min(wait * 2, _MAX_WAIT)
+
+    renewer = asyncio.create_task(_renew(connect, key, token, lease_ms))
+    try:
+        yield
+    finally:
+        renewer.cancel()
+        await asyncio.wait([renewer])  # unlike `await renewer`, keeps our own cancellation
+        try:
+            async with connect() as client:
+                await RELEASE(client, [key], [token])
+        except BackendError as exc:
+            # The lease expires on its own; nothing is left locked for good.
+            log.warning("could not release run lease %s (it will expire): %s", key, exc)
+
+
+async def _renew(connect: ClientFactory, key: str, token: str, lease_ms: int) -> None:
+    interval = lease_ms / 3000
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with connect() as client:
+                kept = await RENEW(client, [key], [token, lease_ms])
+        except BackendError as exc:
+            log.warning("could not renew run lease %s, will retry: %s", key, exc)
+            continue
+        if not kept:
+            log.error(
+                "run lease %s was lost (expired before renewal: the process stalled for "
+                "longer than the lease); another process may now run this session. Use a "
+                "longer lease (?lease=seconds in the Redis URL)",
+                key,
+            )
+            return

@@ -1,0 +1,32 @@
+"""Running Lua scripts by digest (EVALSHA), loading them on a server that lacks them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
+
+
+class LuaScript:
+    """A Lua script sent once per server and afterwards run by its SHA1 digest.
+
+    Unlike redis-py's ``register_script`` this is not bound to a client, so one
+    instance serves the clients of every event loop.
+    """
+
+    def __init__(self, name: str, source: str) -> None:
+        self.name = name
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+    async def __call__(
+        self, client: Redis, keys: Sequence[str] = (), args: Sequence[Any] = ()
+    ) -> Any:
+        try:
+            return await client.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            # A restarted or different server: load it (EVAL caches it) and run it.
+            return await client.eval(self.source, len(keys), *keys, *args)

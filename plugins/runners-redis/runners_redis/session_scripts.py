@@ -1,0 +1,129 @@
+"""The Lua scripts behind session writes and loads.
+
+Each runs atomically on the server, so concurrent writers in any number of
+processes never interleave inside one: an append either happens completely
+(event stored, id recorded, all three state scopes updated, TTL refreshed) or
+not at all.
+"""
+
+from __future__ import annotations
+
+from runners_redis.scripts import LuaScript
+
+# put(key, count, pos): HSET `count` field/value pairs of ARGV starting at `pos`;
+# returns the position after them.
+_PUT = """
+local function put(key, count, pos)
+  for _ = 1, count do
+    redis.call('HSET', key, ARGV[pos], ARGV[pos + 1])
+    pos = pos + 2
+  end
+  return pos
+end
+"""
+
+# expire(ttl_ms): give the four session keys (KEYS[1..4]) the session's TTL.
+_EXPIRE = """
+local function expire(ttl)
+  if ttl > 0 then
+    for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  end
+end
+"""
+
+CREATE = LuaScript(
+    "create_session",
+    _PUT
+    + _EXPIRE
+    + """
+-- KEYS: meta state events ids index app_state user_state
+-- ARGV: member now nonce ttl_ms n_state n_app n_user (field value)...
+local nonce = redis.call('HGET', KEYS[1], 'nonce')
+if nonce and nonce ~= ARGV[3] then return {0} end
+if not nonce then
+  -- Leftovers of an expired session must not leak into the new one.
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+  redis.call('HSET', KEYS[1], 'created', ARGV[2], 'updated', ARGV[2], 'nonce', ARGV[3])
+  local pos = put(KEYS[2], tonumber(ARGV[5]), 8)
+  pos = put(KEYS[6], tonumber(ARGV[6]), pos)
+  put(KEYS[7], tonumber(ARGV[7]), pos)
+  redis.call('ZADD', KEYS[5], 0, ARGV[1])
+  expire(tonumber(ARGV[4]))
+end
+-- A matching nonce is our own earlier attempt (a retried reply): report success.
+return {1, redis.call('HGETALL', KEYS[6]), redis.call('HGETALL', KEYS[7])}
+""",
+)
+
+APPEND = LuaScript(
+    "append_event",
+    _PUT
+    + _EXPIRE
+    + """
+-- KEYS: meta state events ids app_state user_state
+-- ARGV: event_id event_json timestamp ttl_ms n_state n_app n_user (field value)...
+-- Returns -1: no such session, 0: event id already stored, 1: stored.
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('SADD', KEYS[4], ARGV[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[3], ARGV[2])
+local pos = put(KEYS[2], tonumber(ARGV[5]), 8)
+pos = put(KEYS[5], tonumber(ARGV[6]), pos)
+put(KEYS[6], tonumber(ARGV[7]), pos)
+redis.call('HSET', KEYS[1], 'updated', ARGV[3])
+expire(tonumber(ARGV[4]))
+return 1
+""",
+)
+
+LOAD = LuaScript(
+    "load_session",
+    """
+-- KEYS: meta state events app_state user_state
+-- ARGV: num_recent (-1: all) after_timestamp ('' : none)
+-- Returns false if missing, else {updated, state, app_state, user_state, events}.
+local updated = redis.call('HGET', KEYS[1], 'updated')
+if not updated then return false end
+local n = redis.call('LLEN', KEYS[3])
+local first = 0
+local recent = tonumber(ARGV[1])
+if recent >= 0 then first = math.max(0, n - recent) end
+local events
+if ARGV[2] == '' then
+  events = first < n and redis.call('LRANGE', KEYS[3], first, n - 1) or {}
+else
+  -- Keep the trailing run of events at or after the timestamp: scan from the tail.
+  local after = tonumber(ARGV[2])
+  local tail = {}
+  local stop = n
+  local done = false
+  while stop > first and not done do
+    local start = math.max(first, stop - 64)
+    local chunk = redis.call('LRANGE', KEYS[3], start, stop - 1)
+    for k = #chunk, 1, -1 do
+      if cjson.decode(chunk[k]).timestamp < after then done = true break end
+      tail[#tail + 1] = chunk[k]
+    end
+    stop = start
+  end
+  events = {}
+  for k = #tail, 1, -1 do events[#events + 1] = tail[k] end
+end
+return {updated, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[4]),
+        redis.call('HGETALL', KEYS[5]), events}
+""",
+)
+
+PRUNE_INDEX = LuaScript(
+    "prune_session_index",
+    """
+-- KEYS: index meta_1 .. meta_n     ARGV: member_1 .. member_n
+-- Drop index members whose session has expired (and was not re-created meanwhile).
+local removed = 0
+for i = 1, #ARGV do
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
+""",
+)

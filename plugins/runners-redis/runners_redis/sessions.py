@@ -1,0 +1,295 @@
+"""Sessions in Redis: storage primitives only; the base class does the rest."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
+
+from runners_core.errors import SessionExistsError
+from runners_core.events import Event
+from runners_core.sessions.base import (
+    BaseSessionService,
+    EventRecord,
+    StoredSession,
+    _busy,
+    decode_page_token,
+    encode_page_token,
+    missing_session,
+)
+from runners_redis.connections import RedisConnections
+from runners_redis.keys import KeySpace, index_member, split_member, user_range
+from runners_redis.lease import hold_lease
+from runners_redis.session_scripts import APPEND, CREATE, LOAD, PRUNE_INDEX
+from runners_redis.settings import RedisSettings, parse_redis_url
+from runners_redis.values import decode_hash, encode_float, encode_pairs
+
+
+class RedisSessionService(BaseSessionService):
+    """Sessions, events and scoped state in one Redis database, shared by many processes.
+
+    *url* is ``redis://[user:password@]host[:port][/db][?prefix=...&ttl=...&lease=...]``
+    (``rediss://`` for TLS); *prefix*, *ttl* and *lease* override the URL's options.
+    """
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock", "ttl"})
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str | None = None,
+        ttl: float | None = None,
+        lease: float | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.settings: RedisSettings = parse_redis_url(url, prefix=prefix, ttl=ttl, lease=lease)
+        self.keys = KeySpace(self.settings.prefix)
+        self._connections = RedisConnections(self.settings)
+
+    def __repr__(self) -> str:
+        return f"RedisSessionService({self.settings.redacted_url!r})"
+
+    async def close(self) -> None:
+        await self._connections.close()
+
+    # ------------------------------------------------------------------ primitives
+
+    async def _create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        state: dict[str, Any],
+        app_delta: dict[str, Any],
+        user_delta: dict[str, Any],
+        now: float,
+    ) -> StoredSession:
+        keys = self.keys.session(app_name, user_id, session_id)
+        args = [
+            index_member(user_id, session_id),
+            encode_float(now),
+            secrets.token_hex(8),
+            self.settings.ttl_ms,
+            len(state),
+            len(app_delta),
+            len(user_delta),
+            *encode_pairs(state),
+            *encode_pairs(app_delta),
+            *encode_pairs(user_delta),
+        ]
+        async with self._connections.client() as client:
+            reply = await CREATE(
+                client,
+                [
+                    *keys.expiring,
+                    self.keys.session_index(app_name),
+                    self.keys.app_state(app_name),
+                    self.keys.user_state(app_name, user_id),
+                ],
+                args,
+            )
+        if reply[0] == 0:
+            raise SessionExistsError(app_name, user_id, session_id)
+        return StoredSession(
+            id=session_id,
+            app_name=app_name,
+            user_id=user_id,
+            state=dict(state),
+            app_state=decode_hash(reply[1]),
+            user_state=decode_hash(reply[2]),
+            last_update_time=now,
+        )
+
+    async def _get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        num_recent_events: int | None,
+        after_timestamp: float | None,
+    ) -> StoredSession | None:
+        keys = self.keys.session(app_name, user_id, session_id)
+        args = [
+            -1 if num_recent_events is None else num_recent_events,
+            "" if after_timestamp is None else encode_float(after_timestamp),
+        ]
+        async with self._connections.client() as client:
+            reply = await LOAD(
+                client,
+                [
+                    keys.meta,
+                    keys.state,
+                    keys.events,
+                    self.keys.app_state(app_name),
+                    self.keys.user_state(app_name, user_id),
+                ],
+                args,
+            )
+        if reply is None:
+            return None
+        updated, state, app_state, user_state, events = reply
+        return StoredSession(
+            id=session_id,
+            app_name=app_name,
+            user_id=user_id,
+            state=decode_hash(state),
+            app_state=decode_hash(app_state),
+            user_state=decode_hash(user_state),
+            last_update_time=float(updated),
+            events=[self.decode_event(payload) for payload in events],
+        )
+
+    async def _list_sessions(
+        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
+    ) -> tuple[list[StoredSession], str | None]:
+        index = self.keys.session_index(app_name)
+        start, stop = user_range(user_id) if user_id is not None else ("-", "+")
+        if page_token:
+            after = index_member(*(str(part) for part in decode_page_token(page_token, 2)))
+            start = _later(start, "(" + after)
+        found: list[tuple[str, str, str, dict[str, Any]]] = []
+        async with self._connections.client() as client:
+            # Expired sessions linger in the index until seen: skip them and prune.
+            while len(found) <= limit:
+                want = limit + 1 - len(found)
+                members = await client.zrange(index, start, stop, bylex=True, offset=0, num=want)
+                if not members:
+                    break
+                pipe = client.pipeline(transaction=True)
+                for member in members:
+                    keys = self.keys.session(app_name, *split_member(member))
+                    pipe.hget(keys.meta, "updated")
+                    pipe.hgetall(keys.state)
+                rows = await pipe.execute()
+                stale = []
+                for i, member in enumerate(members):
+                    updated, state = rows[2 * i], rows[2 * i + 1]
+                    if updated is None:
+                        stale.append(member)
+                    else:
+                        found.append((*split_member(member), updated, state))
+                if stale:
+                    await self._prune(client, app_name, stale)
+                start = "(" + members[-1]
+                if len(members) < want:
+                    break
+            page = found[:limit]
+            scopes = await self._scopes(client, app_name, {user for user, *_ in page})
+        token = encode_page_token(page[-1][0], page[-1][1]) if len(found) > limit else None
+        sessions = [
+            StoredSession(
+                id=session_id,
+                app_name=app_name,
+                user_id=user,
+                state=decode_hash(state),
+                app_state=scopes[None],
+                user_state=scopes[user],
+                last_update_time=float(updated),
+            )
+            for user, session_id, updated, state in page
+        ]
+        return sessions, token
+
+    async def _list_events(
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
+    ) -> tuple[list[Event], str | None]:
+        keys = self.keys.session(app_name, user_id, session_id)
+        start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
+        async with self._connections.client() as client:
+            pipe = client.pipeline(transaction=True)
+            pipe.exists(keys.meta)
+            pipe.lrange(keys.events, start, start + limit - 1)
+            pipe.llen(keys.events)
+            exists, payloads, total = await pipe.execute()
+        if not exists:
+            raise missing_session(app_name, user_id, session_id)
+        end = start + len(payloads)
+        token = encode_page_token(end) if end < total else None
+        return [self.decode_event(payload) for payload in payloads], token
+
+    async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        keys = self.keys.session(app_name, user_id, session_id)
+        async with self._connections.client() as client:
+            pipe = client.pipeline(transaction=True)
+            pipe.unlink(*keys.expiring)
+            pipe.zrem(self.keys.session_index(app_name), index_member(user_id, session_id))
+            await pipe.execute()
+
+    async def _append_event(
+        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> bool:
+        keys = self.keys.session(app_name, user_id, session_id)
+        args = [
+            record.event.id,
+            record.json,
+            encode_float(record.event.timestamp),
+            self.settings.ttl_ms,
+            len(record.session_delta),
+            len(record.app_delta),
+            len(record.user_delta),
+            *encode_pairs(record.session_delta),
+            *encode_pairs(record.app_delta),
+            *encode_pairs(record.user_delta),
+        ]
+        async with self._connections.client() as client:
+            status = await APPEND(
+                client,
+                [
+                    *keys.expiring,
+                    self.keys.app_state(app_name),
+                    self.keys.user_state(app_name, user_id),
+                ],
+                args,
+            )
+        if status == -1:
+            raise missing_session(app_name, user_id, session_id)
+        return status == 1
+
+    @asynccontextmanager
+    async def _process_lock(
+        self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
+    ) -> AsyncIterator[None]:
+        async with hold_lease(
+            self._connections.client,
+            self.keys.lock(app_name, user_id, session_id),
+            lease_ms=self.settings.lease_ms,
+            timeout=timeout,
+            busy=lambda: _busy(app_name, user_id, session_id, timeout),
+        ):
+            yield
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _prune(self, client: Any, app_name: str, members: list[str]) -> None:
+        metas = [self.keys.session(app_name, *split_member(m)).meta for m in members]
+        await PRUNE_INDEX(client, [self.keys.session_index(app_name), *metas], members)
+
+    async def _scopes(
+        self, client: Any, app_name: str, users: set[str]
+    ) -> Mapping[str | None, dict[str, Any]]:
+        """App state (under None) and each user's state, read in one round trip."""
+        ordered = sorted(users)
+        pipe = client.pipeline(transaction=True)
+        pipe.hgetall(self.keys.app_state(app_name))
+        for user in ordered:
+            pipe.hgetall(self.keys.user_state(app_name, user))
+        app_state, *user_states = await pipe.execute()
+        scopes: dict[str | None, dict[str, Any]] = {None: decode_hash(app_state)}
+        for user, raw in zip(ordered, user_states, strict=True):
+            scopes[user] = decode_hash(raw)
+        return scopes
+
+
+def _later(first: str, second: str) -> str:
+    """The later of two ZRANGE BYLEX start bounds (``[x`` inclusive, ``(x`` exclusive).
+
+    A page token can never move a user-filtered listing before that user's range.
+    """
+    if first == "-":
+        return second
+    return first if first[1:] > second[1:] else second
