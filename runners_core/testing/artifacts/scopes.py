@@ -21,7 +21,9 @@ class Scopes(ArtifactSuite):
         assert await service.load_artifact(**other, filename="draft.txt") is None, (
             "artifact scope: a session artifact was visible from another session"
         )
-        assert await service.list_artifact_keys(**other) == []
+        assert await service.list_artifact_keys(**other) == [], (
+            "artifact scope: another session listed this session's artifact"
+        )
 
     async def test_user_prefixed_names_are_shared_across_sessions(
         self, service: BaseArtifactService
@@ -34,7 +36,10 @@ class Scopes(ArtifactSuite):
             "user: scope: an artifact named user:... must be loadable from the user's other "
             "sessions"
         )
-        assert await service.list_artifact_keys(**other) == ["user:profile.json"]
+        keys = await service.list_artifact_keys(**other)
+        assert keys == ["user:profile.json"], (
+            f"user: scope: the user's other sessions must list user: names, got {keys}"
+        )
         version = await service.save_artifact(
             **other, filename="user:profile.json", artifact=Part(text="p2")
         )
@@ -44,12 +49,16 @@ class Scopes(ArtifactSuite):
         at = self.scope(None)
         await service.save_artifact(**at, filename="cv.pdf", artifact=Part(text="cv"))
         in_session = {**at, "session_id": "any-session"}
-        assert await service.load_artifact(**in_session, filename="user:cv.pdf") is None
+        assert await service.load_artifact(**in_session, filename="user:cv.pdf") is None, (
+            "session_id=None: the name is stored as given, not with a user: prefix added"
+        )
         assert "cv.pdf" in await service.list_artifact_keys(**in_session), (
             "session_id=None: an artifact saved without a session is user-scoped (as in ADK) "
             "and must be listed in every session of the user"
         )
-        assert await service.load_artifact(**at, filename="cv.pdf") == Part(text="cv")
+        assert await service.load_artifact(**at, filename="cv.pdf") == Part(text="cv"), (
+            "session_id=None: an artifact saved without a session must load without one"
+        )
 
     async def test_keys_list_session_and_user_names_sorted(
         self, service: BaseArtifactService

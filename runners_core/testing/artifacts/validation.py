@@ -71,4 +71,6 @@ class Validation(ArtifactSuite):
             await service.save_artifact(
                 **at, filename="call.json", artifact=Part.from_function_call("f", {})
             )
-        assert await service.list_artifact_keys(**at) == []
+        assert await service.list_artifact_keys(**at) == [], (
+            "artifact validation: a refused function_call part was stored"
+        )

@@ -25,7 +25,7 @@ class Ingestion(MemorySuite):
         assert entry.id == session.events[0].id and entry.author == "user", (
             "memory entry: id must be the event id and author the event author"
         )
-        assert entry.timestamp is not None
+        assert entry.timestamp is not None, "memory entry: timestamp must be set"
 
     async def test_adding_a_session_twice_remembers_each_event_once(
         self, service: BaseMemoryService
@@ -104,5 +104,7 @@ class Ingestion(MemorySuite):
             f"{len(found.memories)}"
         )
         got = found.memories[0]
-        assert (got.id, got.custom_metadata, got.author) == ("fact-1", {"kind": "fact"}, "user")
-        assert got.content == entry.content
+        assert (got.id, got.custom_metadata, got.author) == ("fact-1", {"kind": "fact"}, "user"), (
+            f"add_memory: id, custom_metadata and author must round-trip, got {got}"
+        )
+        assert got.content == entry.content, "add_memory: content came back changed"

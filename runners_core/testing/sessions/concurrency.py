@@ -9,7 +9,7 @@ import pytest
 from runners_core.errors import SessionBusyError
 from runners_core.sessions.base import BaseSessionService
 from runners_core.testing.builders import state_event, user_event
-from runners_core.testing.sessions.suite import SessionSuite, ids
+from runners_core.testing.sessions.suite import SessionSuite, ids, key_of
 
 CAPABILITY = None
 
@@ -56,7 +56,7 @@ class Concurrency(SessionSuite):
 
     async def test_lock_session_serialises_tasks(self, service: BaseSessionService) -> None:
         session = await self.new_session(service)
-        key = {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
+        key = key_of(session)
         inside = 0
         overlaps = 0
 
@@ -73,13 +73,13 @@ class Concurrency(SessionSuite):
 
         await asyncio.gather(*(run(n) for n in range(10)))
         assert overlaps == 0, f"run lock: {overlaps} runs entered lock_session while held"
-        assert (await self.reload(service, session)).state["count"] == 10, (
+        assert (await self.reload(service, session)).state.get("count") == 10, (
             "run lock: read-modify-write under lock_session lost updates"
         )
 
     async def test_lock_session_timeout_raises_busy(self, service: BaseSessionService) -> None:
         session = await self.new_session(service)
-        key = {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
+        key = key_of(session)
         async with service.lock_session(**key):
             with pytest.raises(SessionBusyError):
                 async with service.lock_session(**key, timeout=0):

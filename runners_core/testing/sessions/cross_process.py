@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from runners_core.sessions.base import BaseSessionService
+from runners_core.sessions.session import Session
 from runners_core.testing.contract import UNTESTABLE
-from runners_core.testing.sessions.suite import SessionSuite, ids
+from runners_core.testing.sessions.suite import SessionSuite, ids, key_of
 
 CAPABILITY = "cross_process_lock"
 
@@ -27,7 +28,25 @@ EVENTS_PER_PROCESS = 25
 LOCK_ROUNDS = 5
 
 
-async def _run_workers(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _run_workers(
+    action: str, url: str, session: Session, workdir: Path, **job: Any
+) -> list[dict[str, Any]]:
+    """Run PROCESSES workers doing *action* on *session* together; their JSON results."""
+    barrier = workdir / f"barrier-{action}"
+    barrier.mkdir()
+    jobs = [
+        {
+            **job,
+            "action": action,
+            "url": url,
+            "key": key_of(session),
+            "worker": n,
+            "barrier": str(barrier),
+            "parties": PROCESSES,
+        }
+        for n in range(PROCESSES)
+    ]
+
     async def one(job: dict[str, Any]) -> dict[str, Any]:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -62,20 +81,9 @@ class CrossProcess(SessionSuite):
         self, service: BaseSessionService, shared_url: str, tmp_path: Path
     ) -> None:
         session = await self.new_session(service)
-        key = {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
-        jobs = [
-            {
-                "action": "append",
-                "url": shared_url,
-                "key": key,
-                "worker": n,
-                "count": EVENTS_PER_PROCESS,
-                "barrier": str(tmp_path),
-                "parties": PROCESSES,
-            }
-            for n in range(PROCESSES)
-        ]
-        results = await _run_workers(jobs)
+        results = await _run_workers(
+            "append", shared_url, session, tmp_path, count=EVENTS_PER_PROCESS
+        )
         stored = ids(await self.reload(service, session))
         expected = {eid for r in results for eid in r["appended"]} | {"shared"}
         duplicated = sorted({e for e in stored if stored.count(e) > 1})
@@ -103,20 +111,7 @@ class CrossProcess(SessionSuite):
         self, service: BaseSessionService, shared_url: str, tmp_path: Path
     ) -> None:
         session = await self.new_session(service)
-        key = {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
-        jobs = [
-            {
-                "action": "lock",
-                "url": shared_url,
-                "key": key,
-                "worker": n,
-                "rounds": LOCK_ROUNDS,
-                "barrier": str(tmp_path),
-                "parties": PROCESSES,
-            }
-            for n in range(PROCESSES)
-        ]
-        results = await _run_workers(jobs)
+        results = await _run_workers("lock", shared_url, session, tmp_path, rounds=LOCK_ROUNDS)
         spans = sorted((start, end, n) for n, r in enumerate(results) for start, end in r["spans"])
         overlaps = [(a[2], b[2]) for a, b in itertools.pairwise(spans) if b[0] < a[1]]
         assert not overlaps, (

@@ -18,13 +18,19 @@ class Lifecycle(SessionSuite):
         created = await service.create_session(
             app_name=app, user_id=user, session_id="s-1", state={"topic": "tides"}
         )
-        assert (created.app_name, created.user_id, created.id) == (app, user, "s-1")
-        assert created.state == {"topic": "tides"} and created.events == []
+        assert (created.app_name, created.user_id, created.id) == (app, user, "s-1"), (
+            "create: the returned session must carry the given app, user and id"
+        )
+        assert created.state == {"topic": "tides"} and created.events == [], (
+            f"create: the returned session must have the given state and no events: {created}"
+        )
         loaded = await service.get_session(app_name=app, user_id=user, session_id="s-1")
         assert loaded is not None, "create/get: a created session must be loadable"
-        assert (loaded.app_name, loaded.user_id, loaded.id) == (app, user, "s-1")
+        assert (loaded.app_name, loaded.user_id, loaded.id) == (app, user, "s-1"), (
+            "create/get: the loaded session must carry its app, user and id"
+        )
         assert loaded.state == {"topic": "tides"}, "create/get: initial state was not stored"
-        assert loaded.events == []
+        assert loaded.events == [], "create/get: a new session must have no events"
 
     async def test_create_without_id_generates_distinct_ids(
         self, service: BaseSessionService
@@ -136,4 +142,4 @@ class Lifecycle(SessionSuite):
             "last_update_time: after an append it must be the stored event's timestamp "
             f"({event.timestamp}), got {loaded.last_update_time}"
         )
-        assert ids(loaded) == [event.id]
+        assert ids(loaded) == [event.id], f"append: stored ids {ids(loaded)} != [{event.id}]"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from runners_core.errors import ValidationError
 from runners_core.sessions.base import BaseSessionService
+from runners_core.sessions.session import Session
 from runners_core.testing.builders import unique, user_event
-from runners_core.testing.sessions.suite import SessionSuite
+from runners_core.testing.sessions.suite import SessionSuite, key_of, paged_event_ids
 
 CAPABILITY = None
 
@@ -31,6 +34,15 @@ async def _all_sessions(
         if token is None:
             return seen
     raise AssertionError("session paging: next_page_token never became None")
+
+
+async def _both_listings_refuse(
+    service: BaseSessionService, session: Session, **paging: Any
+) -> None:
+    with pytest.raises(ValidationError):
+        await service.list_sessions(app_name=session.app_name, **paging)
+    with pytest.raises(ValidationError):
+        await service.list_events(**key_of(session), **paging)
 
 
 class Paging(SessionSuite):
@@ -68,7 +80,9 @@ class Paging(SessionSuite):
         session = await self.new_session(service)
         await service.append_event(session, user_event())
         listed = await service.list_sessions(app_name=session.app_name)
-        assert [s.id for s in listed.sessions] == [session.id]
+        assert [s.id for s in listed.sessions] == [session.id], (
+            f"list_sessions: expected just {session.id}, got {[s.id for s in listed.sessions]}"
+        )
         assert listed.sessions[0].events == [], (
             "list_sessions: listed sessions must come without events (load them with "
             "get_session or list_events)"
@@ -102,21 +116,7 @@ class Paging(SessionSuite):
             (await service.append_event(session, user_event(f"m{i}"))).id for i in range(23)
         ]
         for size in (1, 5, 10, 23, 50):
-            seen: list[str] = []
-            token = None
-            while True:
-                page = await service.list_events(
-                    app_name=session.app_name,
-                    user_id=session.user_id,
-                    session_id=session.id,
-                    page_size=size,
-                    page_token=token,
-                )
-                assert len(page.events) <= size
-                seen.extend(e.id for e in page.events)
-                token = page.next_page_token
-                if token is None or len(seen) > len(appended):
-                    break
+            seen = await paged_event_ids(service, session, size, limit=len(appended))
             assert seen == appended, (
                 f"event paging: page_size={size} must return every event once, oldest first; "
                 f"got {len(seen)} events ({len(set(seen))} distinct) out of {len(appended)}"
@@ -127,7 +127,7 @@ class Paging(SessionSuite):
     ) -> None:
         session = await self.new_session(service)
         appended = [(await service.append_event(session, user_event(f"m{i}"))).id for i in range(6)]
-        key = {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
+        key = key_of(session)
         page = await service.list_events(**key, page_size=4)
         seen = [e.id for e in page.events]
         appended += [(await service.append_event(session, user_event("late"))).id for _ in range(3)]
@@ -147,28 +147,12 @@ class Paging(SessionSuite):
         session = await self.new_session(service)
         await service.append_event(session, user_event())
         for token in BAD_TOKENS:
-            with pytest.raises(ValidationError):
-                await service.list_sessions(app_name=session.app_name, page_token=token)
-            with pytest.raises(ValidationError):
-                await service.list_events(
-                    app_name=session.app_name,
-                    user_id=session.user_id,
-                    session_id=session.id,
-                    page_token=token,
-                )
+            await _both_listings_refuse(service, session, page_token=token)
 
     async def test_bad_page_size_raises_validation_error(self, service: BaseSessionService) -> None:
         session = await self.new_session(service)
         for size in (0, -1, 10_001):
-            with pytest.raises(ValidationError):
-                await service.list_sessions(app_name=session.app_name, page_size=size)
-            with pytest.raises(ValidationError):
-                await service.list_events(
-                    app_name=session.app_name,
-                    user_id=session.user_id,
-                    session_id=session.id,
-                    page_size=size,
-                )
+            await _both_listings_refuse(service, session, page_size=size)
 
     async def test_unknown_app_lists_nothing(self, service: BaseSessionService) -> None:
         page = await service.list_sessions(app_name=unique("app"))

@@ -7,7 +7,7 @@ from runners_core.events import Event, EventActions
 from runners_core.sessions.base import BaseSessionService
 from runners_core.sessions.session import GetSessionConfig
 from runners_core.testing.builders import NON_ASCII, every_part_kind, state_event, user_event
-from runners_core.testing.sessions.suite import SessionSuite, ids
+from runners_core.testing.sessions.suite import SessionSuite, ids, paged_event_ids
 
 CAPABILITY = None
 
@@ -110,18 +110,5 @@ class Payloads(SessionSuite):
             f"long session: num_recent_events=50 gave {len(recent.events)} events, not the "
             "last 50 in order"
         )
-        seen: list[str] = []
-        token = None
-        while True:
-            page = await service.list_events(
-                app_name=session.app_name,
-                user_id=session.user_id,
-                session_id=session.id,
-                page_size=2_500,
-                page_token=token,
-            )
-            seen.extend(e.id for e in page.events)
-            token = page.next_page_token
-            if token is None or len(seen) > LONG_SESSION:
-                break
+        seen = await paged_event_ids(service, session, 2_500, limit=LONG_SESSION)
         assert seen == appended, f"long session: list_events paged {len(seen)} events"

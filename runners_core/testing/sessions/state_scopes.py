@@ -17,7 +17,9 @@ class StateScopes(SessionSuite):
         assert "draft" not in (await self.reload(service, second)).state, (
             "session scope: an unprefixed key must stay in the session that set it"
         )
-        assert (await self.reload(service, first)).state["draft"] == "v1"
+        assert (await self.reload(service, first)).state.get("draft") == "v1", (
+            "session scope: an unprefixed key must be stored in its session"
+        )
 
     async def test_app_keys_are_shared_by_every_user_of_the_app(
         self, service: BaseSessionService
@@ -67,7 +69,9 @@ class StateScopes(SessionSuite):
         assert all("temp:scratch" not in e.actions.state_delta for e in loaded.events), (
             "temp: scope: a stored event kept its temp: key"
         )
-        assert loaded.state.get("kept") == 1
+        assert loaded.state.get("kept") == 1, (
+            "temp: scope: dropping temp: keys must keep the other keys of the same delta"
+        )
 
     async def test_create_state_updates_every_scope(self, service: BaseSessionService) -> None:
         app = unique("app")
@@ -83,7 +87,9 @@ class StateScopes(SessionSuite):
             "scopes with temp: keys dropped"
         )
         other = await self.new_session(service, app_name=app, user_id="alice")
-        assert other.state == {"app:plan": "pro", "user:name": "Alice"}
+        assert other.state == {"app:plan": "pro", "user:name": "Alice"}, (
+            f"create scopes: another session of the user must see app:/user: keys: {other.state}"
+        )
 
     async def test_later_writes_replace_earlier_values(self, service: BaseSessionService) -> None:
         session = await self.new_session(service)
@@ -91,7 +97,7 @@ class StateScopes(SessionSuite):
         await service.append_event(session, state_event({"n": 2, "app:n": 2, "user:n": 2}))
         await service.append_event(session, state_event({"cleared": None}))
         state = (await self.reload(service, session)).state
-        assert (state["n"], state["app:n"], state["user:n"]) == (2, 2, 2), (
+        assert tuple(state.get(k) for k in ("n", "app:n", "user:n")) == (2, 2, 2), (
             f"state updates: the latest write of each key must win, got {state}"
         )
         assert "cleared" in state and state["cleared"] is None, (

@@ -49,6 +49,28 @@ class SessionSuite(ServiceContract):
         return loaded
 
 
+def key_of(session: Session) -> dict[str, str]:
+    """The ``app_name``/``user_id``/``session_id`` keywords addressing *session*."""
+    return {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
+
+
+async def paged_event_ids(
+    service: BaseSessionService, session: Session, page_size: int, *, limit: int
+) -> list[str]:
+    """Every event id list_events returns page by page (stops after *limit* ids)."""
+    seen: list[str] = []
+    token = None
+    while True:
+        page = await service.list_events(**key_of(session), page_size=page_size, page_token=token)
+        assert len(page.events) <= page_size, (
+            f"event paging: a page held {len(page.events)} events, page_size={page_size}"
+        )
+        seen.extend(event.id for event in page.events)
+        token = page.next_page_token
+        if token is None or len(seen) > limit:
+            return seen
+
+
 def ids(session: Session) -> list[str]:
     """The ids of a session's loaded events, in order."""
     return [event.id for event in session.events]

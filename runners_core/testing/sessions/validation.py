@@ -63,4 +63,5 @@ class Validation(SessionSuite):
         with pytest.raises(ValidationError):
             await service.append_event(session, Event(author=""))
         await service.append_event(session, agent_event())
-        assert len((await self.reload(service, session)).events) == 1
+        stored = ids(await self.reload(service, session))
+        assert len(stored) == 1, f"event validation: a refused event was stored: {stored}"
