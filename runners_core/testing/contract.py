@@ -44,12 +44,7 @@ class ServiceContract:
         super().__init_subclass__(**kwargs)
         _mark_kit_tests_async(cls)
         _let_strict_mode_run_async_fixtures(cls)
-        unknown = sorted(name for name in cls.divergences if not callable(getattr(cls, name, None)))
-        if unknown:
-            raise TypeError(
-                f"{cls.__name__}.divergences names {unknown}, which are not tests of this "
-                "suite; use the test function names shown by `pytest --collect-only`"
-            )
+        _check_divergences(cls)
 
     @pytest.fixture
     def service(self) -> Any:
@@ -95,6 +90,29 @@ def capability_of(function: Any) -> str | None:
     """The optional capability a kit test exercises, or None for the required contract."""
     module = sys.modules.get(getattr(function, "__module__", "") or "")
     return getattr(module, "CAPABILITY", None) if module is not None else None
+
+
+def _check_divergences(cls: type[ServiceContract]) -> None:
+    unknown = sorted(
+        name
+        for name in cls.divergences
+        if not (name.startswith("test_") and callable(getattr(cls, name, None)))
+    )
+    if unknown:
+        raise TypeError(
+            f"{cls.__name__}.divergences names {unknown}, which are not tests of this suite; "
+            "use the test function names shown by `pytest --collect-only`"
+        )
+    unexplained = sorted(
+        name
+        for name, reason in cls.divergences.items()
+        if not isinstance(reason, str) or not reason.strip()
+    )
+    if unexplained:
+        raise TypeError(
+            f"{cls.__name__}.divergences gives no reason for {unexplained}; write down why "
+            "the backend differs (e.g. a link to the issue tracking it)"
+        )
 
 
 def _mark_kit_tests_async(cls: type) -> None:

@@ -3,8 +3,8 @@
 The child gets its own project directory: ``throwaway_backends.py`` installed as
 a plugin distribution (a dist-info with a ``runners_core.plugins`` entry point,
 so ``session_service_from_url`` finds ``jsonfile://`` in worker processes too),
-a ``pytest.ini`` that does *not* set ``asyncio_mode`` (the kit must work in
-pytest-asyncio's strict mode) and the test module under test. Results come back
+a ``pytest.ini`` with pytest-asyncio's strict mode (what a package gets when its
+config does not set ``asyncio_mode``) and the test module under test. Results come back
 from JUnit XML (exact failure messages) and the kit's ``--conformance-json``.
 """
 
@@ -53,7 +53,8 @@ def run_kit(project: Path, test_source: str, *args: str) -> KitRun:
     (info / "entry_points.txt").write_text(
         f"[runners_core.plugins]\n{PLUGIN_NAME} = throwaway_backends\n"
     )
-    (project / "pytest.ini").write_text("[pytest]\n")
+    # pytest-asyncio's default, spelled out: the kit must not rely on asyncio_mode=auto.
+    (project / "pytest.ini").write_text("[pytest]\nasyncio_mode = strict\n")
     (project / "test_suite.py").write_text(textwrap.dedent(test_source))
     env = {
         **os.environ,
