@@ -1,0 +1,156 @@
+"""The ``runners`` command line: the typer app and the signature of every command.
+
+Command bodies live in their own modules and are imported when the command
+runs, so ``runners --help`` and argument errors stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Annotated
+
+import typer
+
+from runners_core.cli.errors import CliState, cli_state, finish_command
+from runners_core.cli.group import PluginCommandsGroup
+from runners_core.cli.options import AsJson, Debug, SessionServiceUrl
+
+HELP = """Run agents on the configured backends; inspect plugins, configuration and sessions.
+
+Backends come from arguments, then RUNNERS_CORE_* variables, then [tool.runners_core]
+in pyproject.toml; with none configured, the embedded SQLite files under .runners/
+(when runners-sqlite is installed) or memory.
+"""
+
+
+def _module(name: str) -> ModuleType:
+    """A command's implementation module, imported only when the command runs."""
+    return importlib.import_module(f"runners_core.cli.{name}")
+
+
+def _report_config(check: bool, as_json: bool, state: CliState) -> int:
+    return _module("doctor").report_config(check=check, as_json=as_json, state=state)
+
+
+def _root(
+    ctx: typer.Context,
+    debug: Debug = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the runners-core version and exit.")
+    ] = False,
+) -> None:
+    """Options for every command."""
+    cli_state(ctx).debug = debug
+    from runners_core.cli.logs import configure_logging
+
+    configure_logging(debug)
+    if version:
+        from runners_core import __version__
+
+        typer.echo(f"runners-core {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def run(
+    ctx: typer.Context,
+    agent: Annotated[
+        str,
+        typer.Argument(
+            metavar="AGENT",
+            help="path/to/file.py:attr or package.module:attr (attr defaults to root_agent).",
+            show_default=False,
+        ),
+    ],
+    message: Annotated[
+        str | None,
+        typer.Option("--message", "-m", help="Send one message and exit (default: chat)."),
+    ] = None,
+    session: Annotated[
+        str | None,
+        typer.Option("--session", "-s", help="Session id to resume or create (default: new)."),
+    ] = None,
+    user: Annotated[str, typer.Option("--user", "-u", help="User id.")] = "user",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON event per line (for scripts).")
+    ] = False,
+    app: Annotated[
+        str | None, typer.Option("--app", help="App name (default: the root agent's name).")
+    ] = None,
+    session_service: SessionServiceUrl = None,
+    memory_service: Annotated[
+        str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
+    ] = None,
+    artifact_service: Annotated[
+        str | None,
+        typer.Option("--artifact-service", metavar="URL", help="Artifact backend URL."),
+    ] = None,
+    history: Annotated[
+        int, typer.Option(help="Earlier events to show when resuming a session.", min=0)
+    ] = 6,
+    debug: Debug = False,
+) -> None:
+    """Talk to an agent: one message with -m, else an interactive chat."""
+    options = _module("run").RunOptions(
+        agent=agent,
+        message=message,
+        session_id=session,
+        user_id=user,
+        json=as_json,
+        app_name=app,
+        session_service=session_service,
+        memory_service=memory_service,
+        artifact_service=artifact_service,
+        history=history,
+    )
+    finish_command(ctx, debug, lambda state: _module("run").run_agent(options, state))
+
+
+def plugins(ctx: typer.Context, as_json: AsJson = False, debug: Debug = False) -> None:
+    """List discovered plugins: state, why not loaded, hooks and URL schemes."""
+    finish_command(
+        ctx,
+        debug,
+        lambda state: _module("plugins_report").report_plugins(as_json=as_json, debug=state.debug),
+    )
+
+
+def config(
+    ctx: typer.Context,
+    check: Annotated[
+        bool, typer.Option("--check", help="Also check that every backend can be reached.")
+    ] = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Show the effective configuration and where each value came from."""
+    finish_command(ctx, debug, lambda state: _report_config(check, as_json, state))
+
+
+def doctor(ctx: typer.Context, as_json: AsJson = False, debug: Debug = False) -> None:
+    """Same as 'runners config --check': configuration plus a reachability check."""
+    finish_command(ctx, debug, lambda state: _report_config(True, as_json, state))
+
+
+def build_app() -> typer.Typer:
+    """A fresh ``runners`` app (tests build their own)."""
+    from runners_core.cli.sessions_app import build_sessions_app
+
+    app = typer.Typer(
+        cls=PluginCommandsGroup,
+        name="runners",
+        help=HELP,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback(invoke_without_command=True)(_root)
+    app.command()(run)
+    app.command()(plugins)
+    app.command()(config)
+    app.command()(doctor)
+    app.add_typer(build_sessions_app(), name="sessions")
+    return app

@@ -1,0 +1,67 @@
+"""The top-level command group, which adds plugins' subcommands only when needed.
+
+Plugins add subcommands through the ``register_commands(cli)`` hook. Loading
+plugins costs time (and a broken one prints a warning), so the group loads
+them only when the command line names a command that is not built in, or when
+the full command list is wanted (``runners --help``, shell completion).
+``runners run ...`` and the other built-in commands never wait for it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from runners_core.cli.errors import print_warning
+
+
+def plugin_commands() -> dict[str, Any]:
+    """The click commands installed plugins add through ``register_commands``."""
+    from runners_core.errors import RunnersError
+    from runners_core.plugins.manager import load_plugins
+
+    try:
+        loaded = load_plugins()
+    except RunnersError as exc:
+        print_warning(f"plugin subcommands are unavailable: {exc}")
+        return {}
+    if not loaded.hooks.implementations("register_commands"):
+        return {}
+    extra = typer.Typer()
+    for failure in loaded.hooks.register_commands(extra):
+        print_warning(str(failure))
+    if not (extra.registered_commands or extra.registered_groups):
+        return {}
+    return dict(typer.main.get_group(extra).commands)
+
+
+class PluginCommandsGroup(TyperGroup):
+    """A typer group whose plugin subcommands are added on first need."""
+
+    _plugins_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if self._plugins_added:
+            return
+        self._plugins_added = True
+        for name, command in plugin_commands().items():
+            if name in self.commands:
+                print_warning(
+                    f"a plugin's command {name!r} is ignored: 'runners {name}' is built in; "
+                    "rename the plugin's command"
+                )
+                continue
+            self.commands[name] = command
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self._add_plugin_commands()
+        return super().list_commands(ctx)

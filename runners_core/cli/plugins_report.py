@@ -1,0 +1,124 @@
+"""``runners plugins``: what was discovered, what loaded, what did not and why.
+
+Listing must work when the configuration would make a failure fatal (a broken
+plugin in ``required_plugins``, strict mode): the plugins are loaded leniently
+for the report, and the fatal condition is reported afterwards with exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from runners_core.cli.errors import EXIT_ERROR, print_error
+
+if TYPE_CHECKING:
+    from runners_core.config import Config
+    from runners_core.plugins.manager import PluginRecord
+
+STATE_STYLES = {"enabled": "green", "disabled": "yellow", "failed": "bold red"}
+
+
+def _lenient(config: Config) -> Config:
+    from dataclasses import replace
+
+    settings = config.settings.model_copy(update={"strict": False, "required_plugins": []})
+    return replace(config, settings=settings)
+
+
+def _fatal(config: Config, records: list[PluginRecord]) -> str | None:
+    """Why loading with the real configuration would fail, or None."""
+    from packaging.requirements import Requirement
+
+    failed = [r for r in records if r.state == "failed"]
+    if config.strict and failed:
+        return (
+            f"strict mode is on and plugin {failed[0].name!r} failed to load; fix or "
+            "uninstall it, or disable it with RUNNERS_CORE_DISABLE_PLUGINS"
+        )
+    for spec in config.required_plugins:
+        wanted = Requirement(spec).name.lower().replace("_", "-")
+        ours = [r for r in records if r.distribution.lower().replace("_", "-") == wanted]
+        if not any(r.state == "enabled" for r in ours):
+            return (
+                f"required plugin distribution {spec!r} "
+                + ("is not active" if ours else "is not installed")
+                + f" ({config.source('required_plugins')}); install or fix it, or remove it "
+                "from required_plugins"
+            )
+    return None
+
+
+def record_json(record: PluginRecord, *, with_traceback: bool) -> dict[str, Any]:
+    data = asdict(record)
+    if not with_traceback:
+        data.pop("traceback", None)
+    return data
+
+
+def report_plugins(*, as_json: bool, debug: bool) -> int:
+    from runners_core.config import load_config
+    from runners_core.plugins.manager import load_plugins
+
+    config = load_config()
+    loaded = load_plugins(_lenient(config))
+    records = loaded.records
+    if as_json:
+        payload = [record_json(r, with_traceback=debug) for r in records]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        _print_table(records, debug=debug)
+    problem = _fatal(config, records)
+    if problem:
+        print_error(problem)
+        return EXIT_ERROR
+    return 0
+
+
+def _schemes(record: PluginRecord) -> str:
+    return "\n".join(
+        f"{kind}: {', '.join(s + '://' for s in schemes)}"
+        for kind, schemes in sorted(record.schemes.items())
+    )
+
+
+def _print_table(records: list[PluginRecord], *, debug: bool) -> None:
+    console = Console(highlight=False)
+    table = Table(title="runners plugins", title_justify="left", show_lines=True)
+    for column in ("plugin", "distribution", "state", "hooks", "schemes"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        state = Text(record.state, STATE_STYLES.get(record.state, ""))
+        if record.reason:
+            state.append(f"\n{record.reason}", "dim" if record.state != "failed" else "red")
+        table.add_row(
+            record.name,
+            f"{record.distribution} {record.version or ''}".strip(),
+            state,
+            "\n".join(record.hooks),
+            _schemes(record),
+        )
+    console.print(table)
+    for record in records:
+        if record.state != "failed":
+            continue
+        if debug and record.traceback:
+            console.print(Text(f"\n{record.name}: traceback", "bold red"))
+            console.print(Text(record.traceback))
+    failed = [r.name for r in records if r.state == "failed"]
+    if failed:
+        console.print(
+            Text(
+                f"{len(failed)} plugin(s) failed to load: {', '.join(failed)}. The others work; "
+                f"disable a broken one with RUNNERS_CORE_DISABLE_PLUGINS={failed[0]} or "
+                "disable = [...] in [tool.runners_core], and use --debug for tracebacks.",
+                "yellow",
+            ),
+            soft_wrap=True,
+        )
