@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from runners_core.testing import (
-    ArtifactServiceContract,
-    MemoryServiceContract,
-    SessionServiceContract,
-)
-
 from runners_postgres import (
     PostgresArtifactService,
     PostgresMemoryService,
     PostgresSessionService,
+)
+
+from runners_core.testing import (
+    ArtifactServiceContract,
+    MemoryServiceContract,
+    SessionServiceContract,
 )
 
 
