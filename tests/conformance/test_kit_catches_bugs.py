@@ -33,6 +33,20 @@ class TestBrokenUserScope(SessionServiceContract):
         return tb.BrokenUserScopeSessions()
 
 
+class TestBrokenTtlRefresh(SessionServiceContract):
+    @pytest.fixture
+    def service(self):
+        return tb.BrokenTtlRefreshSessions()
+
+    @pytest.fixture
+    def ttl_seconds(self):
+        return 0.3
+
+    @pytest.fixture
+    def ttl_service(self, ttl_seconds):
+        return tb.BrokenTtlRefreshSessions(ttl=ttl_seconds)
+
+
 class TestBrokenMemory(MemoryServiceContract):
     @pytest.fixture
     def service(self):
@@ -68,6 +82,12 @@ EXPECTED = {
             "non-ASCII",
             "user isolation",
         ),
+    ),
+    "TestBrokenTtlRefresh": (
+        "test_every_write_refreshes_the_ttl",
+        "ttl: the session expired after",
+        "ttl",
+        ("ttl:",),
     ),
     "TestBrokenMemory": (
         "test_adding_a_session_twice_remembers_each_event_once",

@@ -49,6 +49,20 @@ class TestClaimedButNoUrl(SessionServiceContract):
 
 class TestNoServiceFixture(MemoryServiceContract):
     pass
+
+
+class TestExpiringSessions(SessionServiceContract):
+    @pytest.fixture
+    def service(self):
+        return tb.TtlInMemorySessions()
+
+    @pytest.fixture
+    def ttl_seconds(self):
+        return 0.3
+
+    @pytest.fixture
+    async def ttl_service(self, ttl_seconds):
+        yield tb.TtlInMemorySessions(ttl=ttl_seconds)
 """
 
 
@@ -82,15 +96,21 @@ def test_unclaimed_capability_is_reported_unsupported(mechanics_run: KitRun) -> 
         for name, reason in mechanics_run.skipped.items()
         if name.startswith("TestFixedDivergence::")
     ]
-    assert reasons and all(
-        r.startswith("unsupported capability: cross_process_lock") for r in reasons
-    )
+    assert any(r.startswith("unsupported capability: cross_process_lock") for r in reasons)
+    assert all(r.startswith("unsupported capability: ") for r in reasons), reasons
 
 
 def test_claimed_capability_without_url_is_reported_untested(mechanics_run: KitRun) -> None:
     assert not mechanics_run.failed_in("TestClaimedButNoUrl"), mechanics_run.output[-3000:]
     row = mechanics_run.area("TestClaimedButNoUrl", "cross_process")
     assert (row["untestable"], row["status"]) == (2, "untested (fixture missing)"), row
+
+
+def test_ttl_backend_passes_the_ttl_area(mechanics_run: KitRun) -> None:
+    assert not mechanics_run.failed_in("TestExpiringSessions"), mechanics_run.output[-3000:]
+    row = mechanics_run.area("TestExpiringSessions", "ttl")
+    assert (row["passed"], row["status"]) == (2, "pass"), row
+    assert mechanics_run.area("TestFixedDivergence", "ttl")["status"] == "unsupported"
 
 
 def test_missing_service_fixture_fails_with_a_fix(mechanics_run: KitRun) -> None:

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -199,7 +200,57 @@ class JsonFileSessionService(BaseSessionService):
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+class TtlInMemorySessions(InMemorySessionService):
+    """Sessions expire *ttl* seconds after their last write (checked lazily)."""
+
+    capabilities = frozenset({"ttl"})
+    refresh_on_write = True
+
+    def __init__(self, ttl: float = 3600.0, **options: Any) -> None:
+        super().__init__(**options)
+        self.ttl = ttl
+        self._written: dict[tuple[str, str, str], float] = {}
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for key, written in list(self._written.items()):
+            if now - written > self.ttl:
+                del self._written[key]
+                self._sessions.pop(key, None)
+
+    async def _create_session(self, **kwargs: Any) -> StoredSession:
+        self._expire()
+        stored = await super()._create_session(**kwargs)
+        self._written[(stored.app_name, stored.user_id, stored.id)] = time.monotonic()
+        return stored
+
+    async def _get_session(self, **kwargs: Any) -> StoredSession | None:
+        self._expire()
+        return await super()._get_session(**kwargs)
+
+    async def _list_sessions(self, **kwargs: Any) -> tuple[list[StoredSession], str | None]:
+        self._expire()
+        return await super()._list_sessions(**kwargs)
+
+    async def _append_event(
+        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> bool:
+        self._expire()
+        inserted = await super()._append_event(
+            app_name=app_name, user_id=user_id, session_id=session_id, record=record
+        )
+        if self.refresh_on_write:
+            self._written[(app_name, user_id, session_id)] = time.monotonic()
+        return inserted
+
+
 # ---------------------------------------------------------------- one broken rule each
+
+
+class BrokenTtlRefreshSessions(TtlInMemorySessions):
+    """Expires sessions a TTL after creation, however recently they were written."""
+
+    refresh_on_write = False
 
 
 class BrokenLockJsonFileSessions(JsonFileSessionService):

@@ -11,6 +11,7 @@ from runners_core.testing.sessions.lifecycle import Lifecycle
 from runners_core.testing.sessions.paging import Paging
 from runners_core.testing.sessions.payloads import Payloads
 from runners_core.testing.sessions.state_scopes import StateScopes
+from runners_core.testing.sessions.ttl import Ttl
 from runners_core.testing.sessions.validation import Validation
 
 
@@ -25,11 +26,13 @@ class SessionServiceContract(
     Payloads,
     Concurrency,
     CrossProcess,
+    Ttl,
 ):
     """Every session-service rule. Subclass it as ``Test...`` and define a ``service`` fixture.
 
-    Optional fixture ``service_url``: a URL another process can open to reach the
-    same storage (enables the cross-process tests of ``"cross_process_lock"``).
+    Optional fixtures: ``service_url``, a URL another process can open to reach the
+    same storage (for the cross-process tests of ``"cross_process_lock"``), and
+    ``ttl_service`` (with ``ttl_seconds``), a service whose sessions expire (for ``"ttl"``).
     """
 
 
