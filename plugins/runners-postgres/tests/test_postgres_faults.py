@@ -1,0 +1,242 @@
+"""Connection faults: a server restart mid-run, lost lock connections, dead lock holders.
+
+The restart tests restart this machine's PostgreSQL cluster with ``pg_ctlcluster``
+and make sure it is running again afterwards, whatever happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from runners_postgres import (
+    PostgresArtifactService,
+    PostgresMemoryService,
+    PostgresSessionService,
+)
+
+from runners_core import (
+    BaseAgent,
+    Content,
+    Event,
+    InvocationContext,
+    Part,
+    Runner,
+)
+from runners_core.errors import RetryableBackendError, SessionBusyError
+
+SECRET = "hunter2"
+CLUSTERS = Path("/etc/postgresql")
+
+
+def cluster_version() -> str | None:
+    if shutil.which("pg_ctlcluster") is None or not CLUSTERS.is_dir():
+        return None
+    versions = sorted(p.name for p in CLUSTERS.iterdir())
+    return versions[0] if versions else None
+
+
+def server_ready(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+def wait_until_ready(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not server_ready(url):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"PostgreSQL did not come back within {seconds}s")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def restart(pg_server: str) -> Iterator[object]:
+    """A function restarting the server; the server is up again after the test regardless."""
+    version = cluster_version()
+    if version is None:
+        reason = "restart tests need this machine's cluster (pg_ctlcluster, /etc/postgresql)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+
+    def do_restart() -> None:
+        subprocess.run([*command, "restart", "-m", "fast"], check=True, timeout=120)
+        wait_until_ready(pg_server)
+
+    try:
+        yield do_restart
+    finally:
+        if not server_ready(pg_server):
+            subprocess.run([*command, "start"], check=False, timeout=120)
+        wait_until_ready(pg_server)
+
+
+class PausingAgent(BaseAgent):
+    """Yields 'before', waits for the test to open the gate, then yields 'after'."""
+
+    model_config = {"arbitrary_types_allowed": True}
+    gate: threading.Event
+
+    async def _run_async_impl(self, ctx: InvocationContext):  # type: ignore[override]
+        ctx.state["steps"] = ctx.state.get("steps", 0) + 1
+        yield ctx.event("before")
+        await asyncio.to_thread(self.gate.wait, 60)
+        yield ctx.event("after")
+
+
+def test_restart_mid_run_fails_that_run_retryably_and_the_next_run_succeeds(
+    pg_url: str, restart: object
+) -> None:
+    url = pg_url.replace("postgres@", f"postgres:{SECRET}@", 1)
+    service = PostgresSessionService(url)
+    gate = threading.Event()
+    runner = Runner(
+        app_name="faults",
+        agent=PausingAgent(name="pauser", gate=gate),
+        session_service=service,
+        auto_create_session=True,
+        plugins=(),
+    )
+    acknowledged: list[Event] = []
+    try:
+        with pytest.raises(RetryableBackendError) as info:
+            for event in runner.run(
+                user_id="u", session_id="s", new_message=Content.from_text("first")
+            ):
+                acknowledged.append(event)
+                if len(acknowledged) == 1:
+                    restart()  # type: ignore[operator]
+                    gate.set()
+        assert [e.content.text for e in acknowledged if e.content] == ["before"]
+        message = str(info.value)
+        assert "lost the connection to PostgreSQL" in message and "retry" in message
+        assert "postgres:***@" in message and SECRET not in message
+
+        second = list(
+            runner.run(user_id="u", session_id="s", new_message=Content.from_text("second"))
+        )
+        assert [e.content.text for e in second if e.content] == ["before", "after"]
+        acknowledged += second
+
+        stored = asyncio.run(service.get_session(app_name="faults", user_id="u", session_id="s"))
+        assert stored is not None
+        stored_ids = [e.id for e in stored.events]
+        assert all(e.id in stored_ids for e in acknowledged), "an acknowledged event was lost"
+        texts = [e.content.text for e in stored.events if e.content]
+        # The failed run's user message and first event were stored; its last was not.
+        assert texts == ["first", "before", "second", "before", "after"]
+        assert stored.state["steps"] == 2
+    finally:
+        gate.set()
+        asyncio.run(service.close())
+        asyncio.run(runner.close())
+
+
+async def test_every_service_works_again_after_a_restart(pg_url: str, restart: object) -> None:
+    sessions = PostgresSessionService(pg_url)
+    memory = PostgresMemoryService(pg_url)
+    artifacts = PostgresArtifactService(pg_url)
+    try:
+        session = await sessions.create_session(app_name="a", user_id="u", session_id="s")
+        await memory.add_memory(app_name="a", user_id="u", memories=[])
+        await artifacts.save_artifact(
+            app_name="a", user_id="u", filename="f", artifact=Part(text="v0")
+        )
+
+        await asyncio.to_thread(restart)  # type: ignore[arg-type]
+
+        # The pools hold connections the restart killed; each call must get a live one.
+        event = Event(author="user", content=Content.from_text("after the restart"))
+        await sessions.append_event(session, event)
+        loaded = await sessions.get_session(app_name="a", user_id="u", session_id="s")
+        assert loaded is not None and [e.id for e in loaded.events] == [event.id]
+        await memory.add_session_to_memory(loaded)
+        found = await memory.search_memory(app_name="a", user_id="u", query="restart")
+        assert [m.id for m in found.memories] == [event.id]
+        version = await artifacts.save_artifact(
+            app_name="a", user_id="u", filename="f", artifact=Part(text="v1")
+        )
+        assert version == 1
+    finally:
+        await sessions.close()
+        await memory.close()
+        await artifacts.close()
+
+
+async def test_losing_the_lock_connection_stops_the_runs_writes(
+    pg_url: str, admin: psycopg.Connection
+) -> None:
+    service = PostgresSessionService(pg_url)
+    try:
+        session = await service.create_session(app_name="a", user_id="u", session_id="s")
+        async with service.lock_session(app_name="a", user_id="u", session_id="s"):
+            first = Event(author="agent", invocation_id="i1")
+            await service.append_event(session, first)
+            # Kill the lock's connection (as a network cut or a server-side kill would).
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+            ).fetchall()
+            assert killed, "the advisory lock was not held on the server"
+            with pytest.raises(RetryableBackendError, match="session lock's connection"):
+                await service.append_event(session, Event(author="agent", invocation_id="i1"))
+        loaded = await service.get_session(app_name="a", user_id="u", session_id="s")
+        assert loaded is not None and [e.id for e in loaded.events] == [first.id]
+        # The lock went with the connection: the session can be locked again at once.
+        async with service.lock_session(app_name="a", user_id="u", session_id="s", timeout=5):
+            pass
+    finally:
+        await service.close()
+
+
+HOLDER = """
+import asyncio, sys, time
+from runners_postgres import PostgresSessionService
+
+async def main():
+    service = PostgresSessionService(sys.argv[1])
+    async with service.lock_session(app_name="a", user_id="u", session_id="s"):
+        print("locked", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_process_releases_its_session_lock(pg_url: str) -> None:
+    service = PostgresSessionService(pg_url)
+    await service.create_session(app_name="a", user_id="u", session_id="s")
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLDER, pg_url, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None
+        assert (await holder.stdout.readline()).decode().strip() == "locked"
+        with pytest.raises(SessionBusyError, match="another process"):
+            async with service.lock_session(app_name="a", user_id="u", session_id="s", timeout=0):
+                pass
+        holder.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(holder.wait(), 30)
+        # No cleanup ran in the dead process; the server frees the lock with its connection.
+        async with service.lock_session(app_name="a", user_id="u", session_id="s", timeout=30):
+            pass
+    finally:
+        if holder.returncode is None:
+            holder.kill()
+            await holder.wait()
+        await service.close()
