@@ -1,4 +1,4 @@
-"""Every assertion in the kit says which rule broke, so a failing backend knows what to fix."""
+"""The kit describes itself: assertions name their rule, areas declare and document themselves."""
 
 from __future__ import annotations
 
@@ -36,3 +36,14 @@ def test_every_area_module_declares_its_capability() -> None:
             if defines_tests and not declares:
                 missing.append(f"{kind}/{path.name}")
     assert not missing, f"area modules without CAPABILITY = None | '<name>': {missing}"
+
+
+def test_every_area_is_documented() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "conformance.md").read_text()
+    missing = []
+    for kind in ("sessions", "memory", "artifacts"):
+        section = docs.split(f"`runners_core/testing/{kind}/`", 1)[-1].split("\n### ", 1)[0]
+        for path in sorted((KIT / kind).glob("*.py")):
+            if "async def test_" in path.read_text() and f"| `{path.stem}` |" not in section:
+                missing.append(f"{kind}/{path.stem}")
+    assert not missing, f"areas missing from docs/conformance.md's tables: {missing}"
