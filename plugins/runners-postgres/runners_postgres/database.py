@@ -10,6 +10,7 @@ migrates an empty schema when the URL allows it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -178,6 +179,17 @@ class Database:
 
 
 def _abandon(pool: AsyncConnectionPool) -> None:
-    """Release a pool whose event loop is gone: its connections can only be cut."""
+    """Release a pool whose event loop is gone: nothing can be awaited there any more.
+
+    Its connections are cut, and its worker coroutines closed so that they do not
+    complain when garbage-collected. This reaches into psycopg_pool's internals,
+    defensively: on a version without them only the clean-up noise comes back.
+    """
     for conn in list(getattr(pool, "_pool", ())):
         conn.pgconn.finish()
+    workers = [*getattr(pool, "_workers", ()), getattr(pool, "_sched_runner", None)]
+    for task in workers:
+        if isinstance(task, asyncio.Task) and not task.done():
+            with contextlib.suppress(RuntimeError):  # "Event loop is closed" while unwinding
+                task.get_coro().close()
+            task._log_destroy_pending = False  # type: ignore[attr-defined]
