@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from runners_redis.memory import RedisMemoryService
@@ -21,6 +21,14 @@ class TestRedisSessions(SessionServiceContract):
     @pytest.fixture
     def service_url(self, redis_url: str) -> str:
         return redis_url
+
+    @pytest.fixture
+    async def ttl_service(
+        self, make_url: Callable[..., str], ttl_seconds: float
+    ) -> AsyncIterator[RedisSessionService]:
+        service = RedisSessionService(make_url(ttl=ttl_seconds))
+        yield service
+        await service.close()
 
 
 class TestRedisMemory(MemoryServiceContract):

@@ -70,22 +70,28 @@ def test_runner_from_config_on_redis(
     monkeypatch.setenv("RUNNERS_CORE_MEMORY_SERVICE", redis_url)
     runner = Runner.from_config(Counter(name="counter"), config=load_config())
     assert isinstance(runner.session_service, RedisSessionService)
-    session = asyncio.run(
-        runner.session_service.create_session(app_name=runner.app_name, user_id="u")
-    )
+
+    async def create() -> str:
+        # A service of its own: the runner's would keep a client of this short-lived loop.
+        setup = RedisSessionService(redis_url)
+        session = await setup.create_session(app_name=runner.app_name, user_id="u")
+        await setup.close()
+        return session.id
+
+    session_id = asyncio.run(create())
     # The sync run drives run_async on the runner's own background loop.
     for i in range(1, 4):
         texts = [
             e.content.text
             for e in runner.run(
-                user_id="u", session_id=session.id, new_message=Content.from_text("go")
+                user_id="u", session_id=session_id, new_message=Content.from_text("go")
             )
             if e.content
         ]
         assert texts == [f"count={i}"]
 
     async def finish() -> None:
-        closed = await runner.close_session(user_id="u", session_id=session.id)
+        closed = await runner.close_session(user_id="u", session_id=session_id)
         assert closed.state["count"] == 3 and closed.state["user:runs"] == 3
         found = await runner.memory_service.search_memory(
             app_name=runner.app_name, user_id="u", query="count"
