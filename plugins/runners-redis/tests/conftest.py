@@ -33,7 +33,10 @@ def redis_base_url() -> str:
     try:
         client.ping()
     except redis.RedisError as exc:
-        message = f"Redis server at {url} is unreachable ({exc}); start it (see DEVELOPERS.md)"
+        message = (
+            f"Redis server at {url} is unreachable ({exc}); start it (e.g. redis-server "
+            "--port 6379, see CONTRIBUTING.md) or point RUNNERS_REDIS_TEST_URL at one"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
