@@ -4,7 +4,8 @@ Registered through the ``pytest11`` entry point of runners-core, so every pytest
 run in an environment with the kernel installed loads it; it stays silent unless
 conformance suites ran. For each suite class it shows one row per contract area
 (the kit module the tests come from) with passed, failed, known-divergence and
-unsupported counts. ``--conformance-json=PATH`` also writes the table as JSON.
+unsupported counts, and tests skipped for other reasons (e.g. no server).
+``--conformance-json=PATH`` also writes the table as JSON.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ PASSED, FAILED, DIVERGENT, UNSUPPORTED, UNTESTABLE, SKIPPED = (
     "untestable",
     "skipped",
 )
-COLUMNS = (PASSED, FAILED, DIVERGENT, UNSUPPORTED, UNTESTABLE)
+COLUMNS = (PASSED, FAILED, DIVERGENT, UNSUPPORTED, UNTESTABLE, SKIPPED)
 
 
 @dataclass
@@ -93,7 +94,8 @@ def _status(row: dict[str, Any]) -> str:
     if row[FAILED]:
         return "FAIL"
     if row[PASSED] or row[DIVERGENT]:
-        return "pass" + (f" ({row[DIVERGENT]} known divergence)" if row[DIVERGENT] else "")
+        known = row[DIVERGENT]
+        return "pass" + (f" ({known} known divergence{'s' if known > 1 else ''})" if known else "")
     if row[UNSUPPORTED]:
         return "unsupported"
     if row[UNTESTABLE]:
@@ -151,7 +153,7 @@ class ConformanceReporter:
         terminalreporter.section("runners-core conformance")
         header = (
             f"{'area':<16} {'capability':<20} {'pass':>5} {'fail':>5} {'div':>5} "
-            f"{'unsup':>6}  status"
+            f"{'unsup':>6} {'skip':>5}  status"
         )
         for suite, data in sorted(table.items()):
             write(f"{suite} ({data['kind']} service)", bold=True)
@@ -162,7 +164,7 @@ class ConformanceReporter:
                 unsupported = row[UNSUPPORTED] + row[UNTESTABLE]
                 write(
                     f"  {area:<16} {capability:<20} {row[PASSED]:>5} {row[FAILED]:>5} "
-                    f"{row[DIVERGENT]:>5} {unsupported:>6}  {row['status']}",
+                    f"{row[DIVERGENT]:>5} {unsupported:>6} {row[SKIPPED]:>5}  {row['status']}",
                     red=row[FAILED] > 0,
                     green=row["status"].startswith("pass"),
                 )

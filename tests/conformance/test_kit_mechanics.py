@@ -77,7 +77,7 @@ def test_declared_divergences_are_reported_not_failed(mechanics_run: KitRun) -> 
         reason = mechanics_run.skipped.get(f"TestDeclaredDivergence::{test}", "")
         assert DIVERGENCE + "retries are deduplicated on read" in reason, (test, reason)
     row = mechanics_run.area("TestDeclaredDivergence", "idempotency")
-    assert (row["divergent"], row["status"]) == (2, "pass (2 known divergence)"), row
+    assert (row["divergent"], row["status"]) == (2, "pass (2 known divergences)"), row
 
 
 def test_a_fixed_divergence_fails_loudly(mechanics_run: KitRun) -> None:
