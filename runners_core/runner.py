@@ -32,7 +32,7 @@ from runners_core.content import Content
 from runners_core.errors import RunnersError, SessionNotFoundError, ValidationError
 from runners_core.events import Event, EventActions
 from runners_core.identifiers import validate_id
-from runners_core.live import LiveRequestQueue
+from runners_core.live import LiveRequest, LiveRequestQueue
 from runners_core.memory.base import BaseMemoryService
 from runners_core.plugins.manager import LoadedPlugins, load_plugins
 from runners_core.sessions.base import BaseSessionService
@@ -252,21 +252,42 @@ class Runner:
         live_request_queue: LiveRequestQueue,
         run_config: RunConfig | None = None,
     ) -> AsyncGenerator[Event, None]:
-        """Run the agent's live mode, fed by *live_request_queue* (experimental, as in ADK)."""
+        """Run the agent's live mode, fed by *live_request_queue* (experimental, as in ADK).
+
+        The agent's ``_run_live_impl`` reads the queue as ``ctx.live_request_queue``.
+        Where this differs from ``run_async`` (docs/live.md has the whole story):
+        ``before_run`` fires once, before the agent reads anything; each user
+        message the agent takes from the queue goes through ``on_user_message``
+        and is stored then, as a user event; realtime blobs and activity signals
+        are never stored; the queue is closed when the run ends, however it ends.
+        """
         self._check_open()
+        if not isinstance(live_request_queue, LiveRequestQueue):
+            raise ValidationError(
+                "live_request_queue must be a runners_core.LiveRequestQueue, got "
+                f"{type(live_request_queue).__name__}"
+            )
         run_config = run_config or RunConfig(streaming_mode=StreamingMode.BIDI)
-        async with self._session_lock(user_id, session_id):
-            session = await self._load_session(user_id, session_id, run_config)
-            ctx = self._new_context(session, run_config, None, None)
-            ctx.live_request_queue = live_request_queue
-            try:
-                async with aclosing(self._run_agents(ctx, live=True)) as stream:
-                    async for event in stream:
-                        yield event
-            except BaseException as exc:
-                await self._hooks.on_run_error(ctx, exc)
-                raise
-            await self._hooks.after_run(ctx)
+        inbox = _LiveInbox(self)
+        live_request_queue._attach(inbox.take)
+        try:
+            async with self._session_lock(user_id, session_id):
+                session = await self._load_session(user_id, session_id, run_config)
+                ctx = self._new_context(session, run_config, None, None)
+                ctx.live_request_queue = live_request_queue
+                inbox.ctx = ctx
+                try:
+                    async with aclosing(self._run_agents(ctx, live=True)) as stream:
+                        async for event in stream:
+                            yield event
+                    inbox.raise_failure()
+                except BaseException as exc:
+                    await self._hooks.on_run_error(ctx, exc)
+                    raise
+                await self._hooks.after_run(ctx)
+        finally:
+            live_request_queue.close()
+            live_request_queue._detach()
 
     # ------------------------------------------------------------------ sessions
 
@@ -483,6 +504,36 @@ class InMemoryRunner(Runner):
             plugins=plugins,
             **options,
         )
+
+
+class _LiveInbox:
+    """The runner's side of a live queue: stores each user message the agent takes.
+
+    Installed as the queue's tap, so storing happens inside the agent's ``get()``,
+    in the order the agent sees messages. A failure (a hook raising, an invalid
+    message) is kept: later reads raise it again and ``run_live`` raises it at
+    the end, so an agent that swallows it cannot hide it.
+    """
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self.ctx: InvocationContext | None = None
+        self._failure: Exception | None = None
+
+    async def take(self, request: LiveRequest) -> LiveRequest:
+        self.raise_failure()
+        if request.content is None or self.ctx is None:
+            return request
+        try:
+            await self._runner._store_user_event(self.ctx, request.content, None)
+        except Exception as exc:
+            self._failure = exc
+            raise
+        return request.model_copy(update={"content": self.ctx.user_content})
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure
 
 
 class _LoopThread:

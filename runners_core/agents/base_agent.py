@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from runners_core.agents.invocation_context import InvocationContext
 from runners_core.events import Event
+from runners_core.live import is_audio_chunk
 
 
 class BaseAgent(BaseModel):
@@ -99,10 +100,16 @@ class BaseAgent(BaseModel):
                     return
 
     async def run_live(self, parent_context: InvocationContext) -> AsyncGenerator[Event, None]:
-        """Run this agent in live (bidirectional) mode, fed by ``ctx.live_request_queue``."""
+        """Run this agent in live (bidirectional) mode, fed by ``ctx.live_request_queue``.
+
+        An event whose content is only inline audio is a stream chunk: it is
+        marked partial, so it reaches the caller but is never stored.
+        """
         ctx = parent_context.for_agent(self)
         async with aclosing(self._run_live_impl(ctx)) as events:
             async for event in events:
+                if not event.partial and is_audio_chunk(event):
+                    event = event.model_copy(update={"partial": True})
                 yield event
                 if ctx.end_invocation:
                     return
