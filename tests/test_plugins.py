@@ -70,7 +70,7 @@ async def one_event(runner) -> object:
 
 def test_builtin_memory_scheme_is_always_there():
     loaded = load_plugins(config())
-    assert loaded.registry.schemes("session") == ["memory"]
+    assert "memory" in loaded.registry.schemes("session")
     assert loaded.record("memory").distribution == "runners-core"
     assert type(session_service_from_url("memory://", plugins=loaded)).__name__ == (
         "InMemorySessionService"
@@ -240,7 +240,7 @@ def test_register_services_failure_marks_plugin_failed(install_plugin):
 
 
 def test_unknown_scheme_says_what_to_install():
-    loaded = load_plugins(config())
+    loaded = load_plugins(config(plugins=[]))
     with pytest.raises(UnknownSchemeError, match="pip install runners-postgres"):
         session_service_from_url("postgresql://bob:hunter2@db/x", plugins=loaded)
     try:
