@@ -1,0 +1,124 @@
+"""Artifacts in SQLite: one row per version, numbered 0, 1, ... per name and scope.
+
+A save takes the write lock, so "highest version + 1" cannot be handed out twice,
+even by two processes. Scope ``''`` holds user-wide artifacts (``user:`` names);
+session ids are never empty, so it cannot clash with a session.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, ClassVar
+
+from pydantic_core import to_json
+
+from runners_core.artifacts.base import ArtifactData, BaseArtifactService, StoredArtifact
+from runners_sqlite.database import Database, DatabaseOwner
+from runners_sqlite.settings import parse_url
+
+_ARTIFACT_OPTIONS = ("max_artifact_bytes",)
+USER_SCOPE = ""
+
+_WHERE = "app_name = ? AND user_id = ? AND scope = ? AND name = ?"
+_NEXT_VERSION = f"SELECT coalesce(max(version) + 1, 0) FROM artifacts WHERE {_WHERE}"
+_INSERT = (
+    "INSERT INTO artifacts (app_name, user_id, scope, name, version, kind, mime_type, "
+    "custom_metadata, create_time, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_COLUMNS = "version, kind, mime_type, custom_metadata, create_time"
+_LATEST = f"SELECT {_COLUMNS}, data FROM artifacts WHERE {_WHERE} ORDER BY version DESC LIMIT 1"
+_ONE = f"SELECT {_COLUMNS}, data FROM artifacts WHERE {_WHERE} AND version = ?"
+# Listing versions leaves the payloads on disk (the base class only needs metadata).
+_VERSIONS = f"SELECT {_COLUMNS}, x'' FROM artifacts WHERE {_WHERE} ORDER BY version"
+_NAMES = "SELECT DISTINCT name FROM artifacts WHERE app_name = ? AND user_id = ? AND scope = ?"
+
+
+class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
+    """Versioned artifacts as blobs in a SQLite file.
+
+    ::
+
+        SqliteArtifactService("sqlite:///.runners/artifacts.db")
+    """
+
+    scheme: ClassVar[str] = "sqlite"
+
+    def __init__(self, url: str, **options: Any) -> None:
+        base = {k: options.pop(k) for k in _ARTIFACT_OPTIONS if k in options}
+        super().__init__(**base)
+        self._db = Database(parse_url(url, **options))
+
+    async def _put(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        data: ArtifactData,
+        now: float,
+    ) -> int:
+        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        metadata = to_json(data.custom_metadata).decode()
+
+        def put(conn: sqlite3.Connection) -> int:
+            (version,) = conn.execute(_NEXT_VERSION, key).fetchone()
+            row = (*key, version, data.kind, data.mime_type, metadata, now, data.data)
+            conn.execute(_INSERT, row)
+            return int(version)
+
+        return await self._db.write("saving an artifact", put)
+
+    async def _get(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        version: int | None,
+    ) -> StoredArtifact | None:
+        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+
+        def get(conn: sqlite3.Connection) -> StoredArtifact | None:
+            if version is None:
+                row = conn.execute(_LATEST, key).fetchone()
+            else:
+                row = conn.execute(_ONE, (*key, version)).fetchone()
+            return None if row is None else _stored(row)
+
+        return await self._db.read("loading an artifact", get)
+
+    async def _names(self, *, app_name: str, user_id: str, session_id: str | None) -> list[str]:
+        def names(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(_NAMES, (app_name, user_id, session_id or USER_SCOPE))
+            return [name for (name,) in rows]
+
+        return await self._db.read("listing artifacts", names)
+
+    async def _versions(
+        self, *, app_name: str, user_id: str, session_id: str | None, filename: str
+    ) -> list[StoredArtifact]:
+        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+
+        def versions(conn: sqlite3.Connection) -> list[StoredArtifact]:
+            return [_stored(row) for row in conn.execute(_VERSIONS, key)]
+
+        return await self._db.read("listing artifact versions", versions)
+
+    async def _delete(
+        self, *, app_name: str, user_id: str, session_id: str | None, filename: str
+    ) -> None:
+        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+
+        def delete(conn: sqlite3.Connection) -> None:
+            conn.execute(f"DELETE FROM artifacts WHERE {_WHERE}", key)
+
+        await self._db.write("deleting an artifact", delete)
+
+
+def _stored(row: tuple[Any, ...]) -> StoredArtifact:
+    version, kind, mime_type, metadata, create_time, data = row
+    payload = ArtifactData(kind, bytes(data), mime_type, json.loads(metadata))
+    return StoredArtifact(version, payload, create_time)

@@ -1,0 +1,198 @@
+"""One SQLite file, used from any event loop through a private worker thread.
+
+Every service owns a :class:`Database`: a single thread that owns the one
+``sqlite3`` connection and runs each operation as a whole transaction. Callers on
+any event loop (``Runner.run`` drives its own loop on a background thread) await a
+``concurrent.futures`` future, so nothing is bound to a loop and the loop never
+blocks on disk or on another process's write lock.
+
+The file is opened on first use: its directory is created, it is inspected
+read-only (not a database, another program's, a newer schema: refused untouched),
+switched to WAL and migrated. A failed open is not remembered, so fixing the
+cause (permissions, a full disk) and retrying works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+from runners_core.errors import BackendError, RunnersError
+from runners_sqlite.errors import (
+    cannot_open_error,
+    corrupt_error,
+    operation_error,
+    read_only_error,
+)
+from runners_sqlite.migrations import inspect_version, migrate
+from runners_sqlite.settings import SqliteSettings
+
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], T]
+
+# ALTER TABLE ... DROP COLUMN (schema v2) arrived in SQLite 3.35 (2021).
+MIN_SQLITE = (3, 35, 0)
+
+
+class Database:
+    """The connection to one file and the thread that uses it."""
+
+    def __init__(self, settings: SqliteSettings) -> None:
+        self.settings = settings
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="runners-sqlite")
+        self._conn: sqlite3.Connection | None = None  # touched only on the worker thread
+        self._closed = False
+        self._mutex = threading.Lock()
+
+    @property
+    def path(self) -> str:
+        return str(self.settings.path)
+
+    async def read(self, action: str, work: Work[T]) -> T:
+        """Run *work* in a read transaction: one consistent snapshot, never blocked by writers."""
+        return await self._submit(action, work, "BEGIN")
+
+    async def write(self, action: str, work: Work[T]) -> T:
+        """Run *work* in a write transaction, committed when it returns, rolled back if it raises.
+
+        ``BEGIN IMMEDIATE`` takes the write lock up front, waiting up to
+        ``busy_timeout`` for other processes' writers; a read is never upgraded to a
+        write mid-transaction, which is what makes SQLite fail with "locked" at once.
+        """
+        return await self._submit(action, work, "BEGIN IMMEDIATE")
+
+    async def close(self) -> None:
+        """Finish queued work, close the connection and let the thread end."""
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            done = self._executor.submit(self._close_connection)
+        self._executor.shutdown(wait=False)
+        await asyncio.wrap_future(done)
+
+    # ------------------------------------------------------------------ worker side
+
+    async def _submit(self, action: str, work: Work[T], begin: str) -> T:
+        with self._mutex:
+            if self._closed:
+                raise BackendError(
+                    f"the SQLite service for {self.path} is closed; build a new service "
+                    "to use the file again"
+                )
+            future: Future[T] = self._executor.submit(self._transaction, action, work, begin)
+        return await asyncio.wrap_future(future)
+
+    def _transaction(self, action: str, work: Work[T], begin: str) -> T:
+        conn = self._connection()
+        try:
+            conn.execute(begin)
+            try:
+                result = work(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return result
+        except sqlite3.Error as exc:
+            raise self._error(exc, action) from exc
+
+    def _error(self, exc: sqlite3.Error, action: str) -> Exception:
+        return operation_error(exc, self.settings.path, action, self.settings.busy_timeout)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        path = self.settings.path
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise BackendError(
+                f"runners-sqlite needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this "
+                f"Python uses {sqlite3.sqlite_version}. Use a Python built with a newer SQLite"
+            )
+        _check_location(self.settings)
+        try:
+            conn = sqlite3.connect(
+                path,
+                timeout=self.settings.busy_timeout,
+                isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+                check_same_thread=False,  # used by one thread at a time: the worker
+            )
+        except sqlite3.Error as exc:
+            raise cannot_open_error(path, str(exc)) from exc
+        try:
+            try:
+                inspect_version(conn, path)  # read-only: refuse before changing anything
+            except sqlite3.DatabaseError as exc:
+                raise corrupt_error(path, str(exc)) from exc
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise BackendError(
+                    f"SQLite database {path} cannot use write-ahead logging (journal mode "
+                    f"stays {mode!r}); put it on a local file system, not a network share"
+                )
+            conn.execute(f"PRAGMA synchronous = {self.settings.synchronous.upper()}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn, path)
+        except RunnersError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._error(exc, "opening the database") from exc
+        return conn
+
+    def _close_connection(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.execute("PRAGMA optimize")
+        except sqlite3.Error:
+            pass  # only an optimisation hint; closing matters
+        finally:
+            self._conn.close()
+            self._conn = None
+
+
+def _check_location(settings: SqliteSettings) -> None:
+    """Clear errors for a path that cannot hold a database, before SQLite's terse ones."""
+    path = settings.path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackendError(
+            f"cannot create the directory {path.parent} for SQLite database {path} "
+            f"({exc.strerror or exc}); create it yourself or point the URL at another path"
+        ) from None
+    if path.exists() and not path.is_file():
+        raise BackendError(
+            f"{path} is a directory, not a SQLite database file; point the URL at a file "
+            "inside it, e.g. sqlite:///" + str(path / "sessions.db").lstrip("/")
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise read_only_error(path, "permission denied")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        # WAL keeps two companion files (-wal, -shm) next to the database.
+        raise read_only_error(path, f"directory {path.parent} is not writable")
+
+
+class DatabaseOwner:
+    """What the three services share: one :class:`Database`, closed with the service."""
+
+    _db: Database
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    async def close(self) -> None:
+        """Finish queued work and close the file; the service is unusable afterwards."""
+        await self._db.close()

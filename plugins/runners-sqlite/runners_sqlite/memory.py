@@ -1,0 +1,110 @@
+"""Memory in SQLite: an FTS5 index over remembered text, ranked by bm25, per app and user.
+
+Rows live in ``memories`` (unique per app, user and id, so re-adding an event is a
+no-op); ``memories_fts`` indexes their text and triggers keep it in step, inside
+the same transaction as the row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_core import to_json
+
+from runners_core.memory.base import BaseMemoryService, MemoryRecord
+from runners_sqlite.database import Database, DatabaseOwner
+from runners_sqlite.fts import any_of, quoted_words
+from runners_sqlite.settings import parse_url
+
+_INSERT = (
+    "INSERT INTO memories (app_name, user_id, id, session_id, author, timestamp, text, "
+    "content, custom_metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (app_name, user_id, id) DO NOTHING"
+)
+_SEARCH = (
+    "SELECT m.id, m.session_id, m.author, m.timestamp, m.text, m.content, m.custom_metadata "
+    "FROM memories_fts JOIN memories m ON m.pk = memories_fts.rowid "
+    "WHERE memories_fts MATCH ? AND m.app_name = ? AND m.user_id = ? "
+    "ORDER BY {matched} DESC, bm25(memories_fts), m.timestamp DESC, m.id LIMIT ?"
+)
+# 1 if the entry contains the word: summed, how many of the query's words it contains.
+_CONTAINS = "(m.pk IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?))"
+
+
+class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
+    """Remembered events and entries in a SQLite file, searched with FTS5.
+
+    ::
+
+        SqliteMemoryService("sqlite:///.runners/memory.db")
+    """
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self._db = Database(parse_url(url, **options))
+
+    async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
+        rows = [
+            (
+                app_name,
+                user_id,
+                r.id,
+                r.session_id,
+                r.author,
+                r.timestamp,
+                r.text,
+                r.content_json,
+                to_json(dict(r.custom_metadata)).decode(),
+            )
+            for r in records
+        ]
+
+        def add(conn: sqlite3.Connection) -> None:
+            conn.executemany(_INSERT, rows)
+
+        await self._db.write("adding memories", add)
+
+    async def _search(
+        self, *, app_name: str, user_id: str, query: str, limit: int
+    ) -> list[MemoryRecord]:
+        terms = quoted_words(query)
+        if not terms or limit <= 0:
+            return []
+        sql = _SEARCH.format(matched=" + ".join([_CONTAINS] * len(terms)))
+        params = (any_of(terms), app_name, user_id, *terms, limit)
+
+        def search(conn: sqlite3.Connection) -> list[MemoryRecord]:
+            rows = conn.execute(sql, params).fetchall()
+            return [
+                MemoryRecord(
+                    id=mid,
+                    session_id=session_id,
+                    author=author,
+                    timestamp=timestamp,
+                    text=text,
+                    content_json=content,
+                    custom_metadata=json.loads(metadata),
+                )
+                for mid, session_id, author, timestamp, text, content, metadata in rows
+            ]
+
+        return await self._db.read("searching memory", search)
+
+    async def _delete(
+        self, *, app_name: str, user_id: str, memory_id: str | None, session_id: str | None
+    ) -> None:
+        sql = "DELETE FROM memories WHERE app_name = ? AND user_id = ?"
+        params: list[Any] = [app_name, user_id]
+        if memory_id is not None:
+            sql += " AND id = ?"
+            params.append(memory_id)
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            params.append(session_id)
+
+        def delete(conn: sqlite3.Connection) -> None:
+            conn.execute(sql, params)
+
+        await self._db.write("deleting memories", delete)

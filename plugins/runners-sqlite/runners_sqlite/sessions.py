@@ -1,0 +1,330 @@
+"""Sessions in a SQLite file: each append is one transaction, runs are locked across processes.
+
+An append takes the write lock (``BEGIN IMMEDIATE``), numbers the event after the
+session's last one, skips it if its id is already stored (idempotent re-append)
+and otherwise upserts the keys of its scoped state deltas and the session's
+update time, then commits: all of it or none of it. Loads read one snapshot and
+walk the ``(session_pk, seq)`` index from the end, so ``num_recent_events=10``
+costs the same at any history length; decoded events are kept between loads
+(:mod:`.event_cache`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
+
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from runners_core.errors import BackendError, SessionBusyError, SessionExistsError
+from runners_core.events import Event
+from runners_core.sessions.base import (
+    BaseSessionService,
+    EventRecord,
+    StoredSession,
+    decode_page_token,
+    encode_page_token,
+    missing_session,
+)
+from runners_sqlite import state_tables
+from runners_sqlite.database import Database, DatabaseOwner
+from runners_sqlite.event_cache import EventCache
+from runners_sqlite.run_lock import SUPPORTED as FLOCK_SUPPORTED
+from runners_sqlite.run_lock import SessionLockFiles
+from runners_sqlite.settings import parse_url
+
+_SESSION_OPTIONS = ("max_event_bytes",)
+_EVENT_LIST = TypeAdapter(list[Event])
+
+_FIND = "SELECT pk, update_time FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
+_FIND_FOR_APPEND = (
+    "SELECT pk, (SELECT coalesce(max(seq), 0) FROM events WHERE session_pk = sessions.pk) "
+    "FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
+)
+_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM events WHERE session_pk = ?"
+# The newest event older than the bound: walks back from the end, so it reads only
+# the events that will be returned (plus this one).
+_FLOOR_SEQ = (
+    "SELECT seq FROM events WHERE session_pk = ? AND timestamp < ? ORDER BY seq DESC LIMIT 1"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_pk, event_id) DO NOTHING"
+)
+_PAGE_OF_EVENTS = (
+    "SELECT seq, payload FROM events WHERE session_pk = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
+_LIST = (
+    "SELECT pk, user_id, id, update_time FROM sessions "
+    "WHERE app_name = ? AND (user_id, id) > (?, ?) ORDER BY user_id, id LIMIT ?"
+)
+_LIST_FOR_USER = (
+    "SELECT pk, user_id, id, update_time FROM sessions "
+    "WHERE app_name = ? AND user_id = ? AND id > ? ORDER BY id LIMIT ?"
+)
+# Page-wide state reads take their keys as one JSON array parameter (no variable limit).
+_STATES_OF = (
+    "SELECT session_pk, key, value FROM session_state "
+    "WHERE session_pk IN (SELECT value FROM json_each(?))"
+)
+_USER_STATES_OF = (
+    "SELECT user_id, key, value FROM user_state "
+    "WHERE app_name = ? AND user_id IN (SELECT value FROM json_each(?))"
+)
+
+
+def decode_events(payloads: list[str]) -> list[Event]:
+    """Decode stored events in one pass; a bad row is named by its position."""
+    try:
+        return _EVENT_LIST.validate_json("[" + ",".join(payloads) + "]")
+    except PydanticValidationError:
+        for n, payload in enumerate(payloads):
+            try:
+                Event.model_validate_json(payload)
+            except PydanticValidationError as exc:
+                raise BackendError(
+                    f"a stored event cannot be read back ({n + 1}th of the rows loaded): "
+                    f"{exc.errors()[0]['msg']}; the database was changed outside runners-sqlite "
+                    "or by an incompatible version"
+                ) from None
+        raise
+
+
+class SqliteSessionService(DatabaseOwner, BaseSessionService):
+    """Sessions, events and app/user state in one SQLite file, shared by local processes.
+
+    Build it from a URL (see :mod:`runners_sqlite.settings` for the options)::
+
+        SqliteSessionService("sqlite:///.runners/sessions.db")
+    """
+
+    capabilities: ClassVar[frozenset[str]] = (
+        frozenset({"cross_process_lock"}) if FLOCK_SUPPORTED else frozenset()
+    )
+
+    def __init__(self, url: str, **options: Any) -> None:
+        base = {k: options.pop(k) for k in _SESSION_OPTIONS if k in options}
+        super().__init__(**base)
+        settings = parse_url(url, **options)
+        self._db = Database(settings)
+        self._cache = EventCache(int(settings.event_cache_mb * 1024 * 1024), decode_events)
+        self._locks = SessionLockFiles(settings.lock_dir)
+
+    # ------------------------------------------------------------------ locking
+
+    @asynccontextmanager
+    async def _process_lock(
+        self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
+    ) -> AsyncIterator[None]:
+        if not FLOCK_SUPPORTED:
+            yield
+            return
+        async with self._locks.hold(app_name, user_id, session_id, timeout) as held:
+            if not held:
+                waited = "did not wait" if not timeout else f"waited {timeout:g}s"
+                raise SessionBusyError(
+                    f"session {session_id!r} (app {app_name!r}, user {user_id!r}) is running an "
+                    f"invocation in another process (lock files in {self._locks.directory}) and "
+                    f"the runner {waited}; retry later, or create the Runner with "
+                    "session_busy='wait' and a longer busy_timeout"
+                )
+            yield
+
+    # ------------------------------------------------------------------ storage primitives
+
+    async def _create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        state: dict[str, Any],
+        app_delta: dict[str, Any],
+        user_delta: dict[str, Any],
+        now: float,
+    ) -> StoredSession:
+        session_rows = state_tables.encode_values(state)
+        app_rows = state_tables.encode_values(app_delta)
+        user_rows = state_tables.encode_values(user_delta)
+
+        def create(conn: sqlite3.Connection) -> StoredSession:
+            cur = conn.execute(
+                "INSERT INTO sessions (app_name, user_id, id, create_time, update_time) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_name, user_id, id) DO NOTHING",
+                (app_name, user_id, session_id, now, now),
+            )
+            if cur.rowcount == 0:
+                raise SessionExistsError(app_name, user_id, session_id)
+            state_tables.write_scopes(
+                conn,
+                app_name=app_name,
+                user_id=user_id,
+                session_pk=cur.lastrowid,
+                session=session_rows,
+                app=app_rows,
+                user=user_rows,
+            )
+            return StoredSession(
+                id=session_id,
+                app_name=app_name,
+                user_id=user_id,
+                state=dict(state),
+                app_state=state_tables.read_app(conn, app_name),
+                user_state=state_tables.read_user(conn, app_name, user_id),
+                last_update_time=now,
+            )
+
+        return await self._db.write("creating a session", create)
+
+    async def _get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        num_recent_events: int | None,
+        after_timestamp: float | None,
+    ) -> StoredSession | None:
+        def load(conn: sqlite3.Connection) -> StoredSession | None:
+            row = conn.execute(_FIND, (app_name, user_id, session_id)).fetchone()
+            if row is None:
+                return None
+            pk, update_time = row
+            (last,) = conn.execute(_LAST_SEQ, (pk,)).fetchone()
+            first = 1
+            if after_timestamp is not None:
+                floor = conn.execute(_FLOOR_SEQ, (pk, after_timestamp)).fetchone()
+                first = floor[0] + 1 if floor else 1
+            if num_recent_events is not None:
+                first = max(first, last - num_recent_events + 1)
+            return StoredSession(
+                id=session_id,
+                app_name=app_name,
+                user_id=user_id,
+                state=state_tables.read_session(conn, pk),
+                app_state=state_tables.read_app(conn, app_name),
+                user_state=state_tables.read_user(conn, app_name, user_id),
+                last_update_time=update_time,
+                events=self._cache.events(conn, pk, first, last),
+            )
+
+        return await self._db.read("loading a session", load)
+
+    async def _list_sessions(
+        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
+    ) -> tuple[list[StoredSession], str | None]:
+        after_user, after_id = decode_page_token(page_token, 2) if page_token else ("", "")
+
+        def page(conn: sqlite3.Connection) -> tuple[list[StoredSession], str | None]:
+            if user_id is None:
+                params: tuple[Any, ...] = (app_name, after_user, after_id, limit + 1)
+                rows = conn.execute(_LIST, params).fetchall()
+            else:
+                rows = _user_page(conn, app_name, user_id, after_user, after_id, limit + 1)
+            shown = rows[:limit]
+            pks = [pk for pk, *_ in shown]
+            users = sorted({uid for _, uid, _, _ in shown})
+            session_states: dict[int, dict[str, Any]] = {pk: {} for pk in pks}
+            for pk, key, value in conn.execute(_STATES_OF, (_json_list(pks),)):
+                session_states[pk][key] = json.loads(value)
+            user_states: dict[str, dict[str, Any]] = {uid: {} for uid in users}
+            for uid, key, value in conn.execute(_USER_STATES_OF, (app_name, _json_list(users))):
+                user_states[uid][key] = json.loads(value)
+            app_state = state_tables.read_app(conn, app_name) if shown else {}
+            sessions = [
+                StoredSession(
+                    id=sid,
+                    app_name=app_name,
+                    user_id=uid,
+                    state=session_states[pk],
+                    app_state=dict(app_state),
+                    user_state=dict(user_states[uid]),
+                    last_update_time=update_time,
+                )
+                for pk, uid, sid, update_time in shown
+            ]
+            token = encode_page_token(shown[-1][1], shown[-1][2]) if len(rows) > limit else None
+            return sessions, token
+
+        return await self._db.read("listing sessions", page)
+
+    async def _list_events(
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
+    ) -> tuple[list[Event], str | None]:
+        after = int(decode_page_token(page_token, 1)[0]) if page_token else 0
+
+        def page(conn: sqlite3.Connection) -> tuple[list[Event], str | None]:
+            row = conn.execute(_FIND, (app_name, user_id, session_id)).fetchone()
+            if row is None:
+                raise missing_session(app_name, user_id, session_id)
+            rows = conn.execute(_PAGE_OF_EVENTS, (row[0], after, limit + 1)).fetchall()
+            shown = rows[:limit]
+            events = decode_events([payload for _, payload in shown])
+            token = encode_page_token(shown[-1][0]) if len(rows) > limit else None
+            return events, token
+
+        return await self._db.read("listing events", page)
+
+    async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        def delete(conn: sqlite3.Connection) -> None:
+            row = conn.execute(_FIND, (app_name, user_id, session_id)).fetchone()
+            if row is None:
+                return
+            pk = row[0]
+            conn.execute("DELETE FROM events WHERE session_pk = ?", (pk,))
+            conn.execute("DELETE FROM session_state WHERE session_pk = ?", (pk,))
+            conn.execute("DELETE FROM sessions WHERE pk = ?", (pk,))
+            self._cache.forget(pk)
+
+        await self._db.write("deleting a session", delete)
+
+    async def _append_event(
+        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> bool:
+        event = record.event
+        session_rows = state_tables.encode_values(record.session_delta)
+        app_rows = state_tables.encode_values(record.app_delta)
+        user_rows = state_tables.encode_values(record.user_delta)
+
+        def append(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(_FIND_FOR_APPEND, (app_name, user_id, session_id)).fetchone()
+            if row is None:
+                raise missing_session(app_name, user_id, session_id)
+            pk, last = row
+            values = (pk, last + 1, event.id, event.invocation_id, event.timestamp, record.json)
+            if conn.execute(_INSERT_EVENT, values).rowcount == 0:
+                return False  # already stored: a retry changes nothing
+            conn.execute("UPDATE sessions SET update_time = ? WHERE pk = ?", (event.timestamp, pk))
+            state_tables.write_scopes(
+                conn,
+                app_name=app_name,
+                user_id=user_id,
+                session_pk=pk,
+                session=session_rows,
+                app=app_rows,
+                user=user_rows,
+            )
+            return True
+
+        return await self._db.write("appending an event", append)
+
+
+def _user_page(
+    conn: sqlite3.Connection, app_name: str, user_id: str, after_user: str, after_id: str, n: int
+) -> list[Any]:
+    """Up to *n* of one user's sessions after the token's ``(user, id)``.
+
+    A token from a listing of other users is clamped, so it can never widen this one.
+    """
+    if after_user > user_id:
+        return []
+    after = after_id if after_user == user_id else ""
+    return conn.execute(_LIST_FOR_USER, (app_name, user_id, after, n)).fetchall()
+
+
+def _json_list(values: list[Any]) -> str:
+    return json.dumps(values)

@@ -1,0 +1,111 @@
+"""Reading a ``sqlite://`` service URL: which file, and how to use it.
+
+Paths follow SQLAlchemy's convention, which ADK users already write::
+
+    sqlite:///.runners/sessions.db          relative to the current directory
+    sqlite:////var/lib/agents/sessions.db   absolute (four slashes)
+    sqlite:///~/agents/sessions.db          under the home directory
+
+Options go in the query string (``?busy_timeout=10&synchronous=full``) or as
+keyword arguments of the service classes, which win over the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from runners_core.errors import ConfigError
+
+Synchronous = Literal["normal", "full"]
+DEFAULT_BUSY_TIMEOUT = 30.0
+DEFAULT_EVENT_CACHE_MB = 64.0
+_EXAMPLE = "sqlite:///.runners/sessions.db (relative) or sqlite:////abs/path/sessions.db"
+
+
+@dataclass(frozen=True)
+class SqliteSettings:
+    """Everything a service needs to reach its file; build it with :func:`parse_url`."""
+
+    url: str
+    path: Path
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    synchronous: Synchronous = "normal"
+    event_cache_mb: float = DEFAULT_EVENT_CACHE_MB
+
+    @property
+    def lock_dir(self) -> Path:
+        """Where the per-session run lock files live: next to the database."""
+        return self.path.with_name(self.path.name + "-locks")
+
+
+def parse_url(url: str, **overrides: Any) -> SqliteSettings:
+    """The settings a ``sqlite://`` URL asks for; *overrides* (same names) win over the URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        message = f"SQLite URL {url!r} cannot be parsed ({exc}); write {_EXAMPLE}"
+        raise ConfigError(message) from None
+    if parts.scheme.lower().split("+", 1)[0] != "sqlite":
+        raise ConfigError(f"{url!r} is not a SQLite URL; write {_EXAMPLE}")
+    if parts.netloc:
+        raise ConfigError(
+            f"SQLite URL {url!r} names a host ({parts.netloc!r}), but SQLite files are local; "
+            f"write {_EXAMPLE}"
+        )
+    raw = unquote(parts.path)[1:]  # the first slash separates the (empty) host from the path
+    if not raw or raw.endswith("/"):
+        raise ConfigError(f"SQLite URL {url!r} names no database file; write {_EXAMPLE}")
+    if raw == ":memory:" or raw.startswith("file:"):
+        raise ConfigError(
+            f"SQLite URL {url!r} is not a file path; for throwaway storage use memory://, "
+            f"otherwise write {_EXAMPLE}"
+        )
+    options: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
+    options.update(overrides)
+    unknown = sorted(set(options) - set(_OPTION_TYPES))
+    if unknown:
+        raise ConfigError(
+            f"unknown SQLite service option {unknown[0]!r} in {url!r}; the options are "
+            f"{', '.join(_OPTION_TYPES)}"
+        )
+    converted = {key: _convert(key, value, url) for key, value in options.items()}
+    path = Path(raw).expanduser()
+    return SqliteSettings(url=url, path=Path.cwd() / path, **converted)
+
+
+def _seconds(value: Any) -> float:
+    number = float(value)
+    if not 0 <= number <= 86_400:
+        raise ValueError("must be a number of seconds from 0 to 86400")
+    return number
+
+
+def _synchronous(value: Any) -> str:
+    text = str(value).lower()
+    if text not in ("normal", "full"):
+        raise ValueError("use normal (survives process crashes) or full (also power loss)")
+    return text
+
+
+def _megabytes(value: Any) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be a number of megabytes, 0 to turn the cache off")
+    return number
+
+
+_OPTION_TYPES = {
+    "busy_timeout": _seconds,
+    "synchronous": _synchronous,
+    "event_cache_mb": _megabytes,
+}
+
+
+def _convert(key: str, value: Any, url: str) -> Any:
+    try:
+        return _OPTION_TYPES[key](value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"SQLite option {key}={value!r} in {url!r} is invalid: {exc}") from None

@@ -1,0 +1,87 @@
+"""The three state scopes as rows: ``app_state``, ``user_state`` and ``session_state``.
+
+One row per key, the value as JSON text (serialised the way pydantic serialises the
+events that carry it). Writing a delta upserts only its keys. These functions run
+on the database's worker thread, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic_core import PydanticSerializationError, to_json
+
+from runners_core.errors import ValidationError
+
+_UPSERT_APP = (
+    "INSERT INTO app_state (app_name, key, value) VALUES (?, ?, ?) "
+    "ON CONFLICT (app_name, key) DO UPDATE SET value = excluded.value"
+)
+_UPSERT_USER = (
+    "INSERT INTO user_state (app_name, user_id, key, value) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (app_name, user_id, key) DO UPDATE SET value = excluded.value"
+)
+_UPSERT_SESSION = (
+    "INSERT INTO session_state (session_pk, key, value) VALUES (?, ?, ?) "
+    "ON CONFLICT (session_pk, key) DO UPDATE SET value = excluded.value"
+)
+
+
+def encode_values(delta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(key, JSON)`` pairs of a delta, or a ValidationError naming the key that cannot be."""
+    pairs = []
+    for key, value in delta.items():
+        try:
+            pairs.append((key, to_json(value).decode()))
+        except PydanticSerializationError as exc:
+            raise ValidationError(
+                f"state key {key!r} holds a {type(value).__name__}, which cannot be stored as "
+                f"JSON ({exc}); store strings, numbers, booleans, None, lists and dicts"
+            ) from None
+    return pairs
+
+
+def decode_rows(rows: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    return {key: json.loads(value) for key, value in rows}
+
+
+def write_scopes(
+    conn: sqlite3.Connection,
+    *,
+    app_name: str,
+    user_id: str,
+    session_pk: int | None,
+    session: list[tuple[str, str]],
+    app: list[tuple[str, str]],
+    user: list[tuple[str, str]],
+) -> None:
+    """Upsert encoded deltas (from :func:`encode_values`) into their scope tables."""
+    if session and session_pk is not None:
+        conn.executemany(_UPSERT_SESSION, [(session_pk, k, v) for k, v in session])
+    if app:
+        conn.executemany(_UPSERT_APP, [(app_name, k, v) for k, v in app])
+    if user:
+        conn.executemany(_UPSERT_USER, [(app_name, user_id, k, v) for k, v in user])
+
+
+def read_app(conn: sqlite3.Connection, app_name: str) -> dict[str, Any]:
+    rows = conn.execute("SELECT key, value FROM app_state WHERE app_name = ?", (app_name,))
+    return decode_rows(rows)
+
+
+def read_user(conn: sqlite3.Connection, app_name: str, user_id: str) -> dict[str, Any]:
+    return decode_rows(
+        conn.execute(
+            "SELECT key, value FROM user_state WHERE app_name = ? AND user_id = ?",
+            (app_name, user_id),
+        )
+    )
+
+
+def read_session(conn: sqlite3.Connection, session_pk: int) -> dict[str, Any]:
+    return decode_rows(
+        conn.execute("SELECT key, value FROM session_state WHERE session_pk = ?", (session_pk,))
+    )
