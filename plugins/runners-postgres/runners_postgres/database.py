@@ -1,18 +1,12 @@
-"""Connection pools, one per event loop, shared by a service's calls.
+"""A service's access to PostgreSQL: pooled statements with runners-core errors.
 
-``Runner.run`` drives the async API on a background loop thread while tests and
-applications call it from their own loops; an asyncio connection belongs to the
-loop that opened it. So each loop gets its own pool, opened on first use there.
-The first use anywhere also checks the server and the schema version (and
-migrates an empty schema when the URL allows it).
+Pools are per event loop (:mod:`.loop_pools`). The first use anywhere also checks
+the server and the schema version (and migrates an empty schema when the URL
+allows it).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -23,16 +17,14 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from runners_postgres.connection import open_connection
 from runners_postgres.errors import operation_error
+from runners_postgres.loop_pools import LoopPools
 from runners_postgres.migrations import ensure_schema
 from runners_postgres.settings import PostgresSettings
-
-log = logging.getLogger("runners_postgres")
 
 T = TypeVar("T")
 # Deadlocks and serialisation failures roll the whole statement back: safe to repeat.
 _REPEATABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
 _ATTEMPTS = 3
-_CLOSE_TIMEOUT = 10.0
 
 
 class Database:
@@ -41,10 +33,8 @@ class Database:
     def __init__(self, settings: PostgresSettings) -> None:
         self.settings = settings
         self.server_version = 0
-        self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool] = {}
-        self._mutex = threading.Lock()
+        self._pools = LoopPools(self._new_pool)
         self._ready = False
-        self._closed = False
 
     async def run(
         self,
@@ -106,48 +96,14 @@ class Database:
         return await open_connection(self.settings, *extra_options)
 
     async def close(self) -> None:
-        """Close every loop's pool: awaited here, on its own loop, or dropped if that loop died."""
-        with self._mutex:
-            self._closed = True
-            pools = list(self._pools.items())
-            self._pools.clear()
-        current = asyncio.get_running_loop()
-        for loop, pool in pools:
-            if loop is current:
-                await pool.close()
-            elif loop.is_running():
-                future = asyncio.run_coroutine_threadsafe(pool.close(), loop)
-                try:
-                    await asyncio.wait_for(asyncio.wrap_future(future), _CLOSE_TIMEOUT)
-                except (TimeoutError, RuntimeError):
-                    log.warning("closing a PostgreSQL pool on another event loop timed out")
-            else:
-                _abandon(pool)
+        """Close the pools of every event loop the service was used on."""
+        await self._pools.close()
 
     async def _pool(self) -> AsyncConnectionPool:
-        loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
-        if pool is not None:
-            return pool
-        await self.prepare()
-        with self._mutex:
-            if self._closed:
-                raise RuntimeError("this PostgreSQL service is closed; create a new one")
-            pool = self._pools.get(loop)
-            if pool is None:
-                pool = self._new_pool()
-                self._pools[loop] = pool
-                fresh = True
-            else:
-                fresh = False
-            dead = [lp for lp in self._pools if lp.is_closed()]
-            abandoned = [self._pools.pop(lp) for lp in dead]
-        for old in abandoned:
-            _abandon(old)
-        if fresh:
-            # Opening without waiting only starts the pool's workers; a connection
-            # problem surfaces in the first call as a PoolTimeout, translated there.
-            await pool.open(wait=False)
+        pool = self._pools.get_open()
+        if pool is None:
+            await self.prepare()
+            pool = await self._pools.get()
         return pool
 
     def _new_pool(self) -> AsyncConnectionPool:
@@ -176,20 +132,3 @@ class Database:
         finally:
             await conn.close()
         self._ready = True
-
-
-def _abandon(pool: AsyncConnectionPool) -> None:
-    """Release a pool whose event loop is gone: nothing can be awaited there any more.
-
-    Its connections are cut, and its worker coroutines closed so that they do not
-    complain when garbage-collected. This reaches into psycopg_pool's internals,
-    defensively: on a version without them only the clean-up noise comes back.
-    """
-    for conn in list(getattr(pool, "_pool", ())):
-        conn.pgconn.finish()
-    workers = [*getattr(pool, "_workers", ()), getattr(pool, "_sched_runner", None)]
-    for task in workers:
-        if isinstance(task, asyncio.Task) and not task.done():
-            with contextlib.suppress(RuntimeError):  # "Event loop is closed" while unwinding
-                task.get_coro().close()
-            task._log_destroy_pending = False  # type: ignore[attr-defined]
