@@ -175,7 +175,7 @@ def _check_location(settings: SqliteSettings) -> None:
     if path.exists() and not path.is_file():
         raise BackendError(
             f"{path} is a directory, not a SQLite database file; point the URL at a file "
-            "inside it, e.g. sqlite:///" + str(path / "sessions.db").lstrip("/")
+            f"inside it, e.g. sqlite:///{path / 'sessions.db'}"
         )
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise read_only_error(path, "permission denied")

@@ -66,7 +66,7 @@ class SessionLockFiles:
 
     def _try(self, path: Path) -> int | None:
         try:
-            self.directory.mkdir(exist_ok=True)
+            self.directory.mkdir(parents=True, exist_ok=True)
             return _acquire(path, blocking=False)
         except OSError as exc:
             raise BackendError(

@@ -27,6 +27,14 @@ class TestSqliteSessions(SessionServiceContract):
         return f"sqlite:///{tmp_path}/sessions.db"
 
 
+class TestSqliteSessionsWithoutEventCache(TestSqliteSessions):
+    """The same contract with the decoded-event cache turned off (every load decodes)."""
+
+    @pytest.fixture
+    def service_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path}/sessions.db?event_cache_mb=0"
+
+
 class TestSqliteMemory(MemoryServiceContract):
     @pytest.fixture
     async def service(self, tmp_path: Path) -> AsyncIterator[SqliteMemoryService]:

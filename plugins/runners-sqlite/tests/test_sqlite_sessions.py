@@ -1,0 +1,221 @@
+"""SQLite sessions beyond the conformance kit: the event cache, busy writers, threads and loops."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from runners_sqlite import SqliteSessionService
+from runners_sqlite.sessions import _FIND_FOR_APPEND, _FLOOR_SEQ, _LAST_SEQ, decode_events
+
+from runners_core import BaseAgent, Content, EventActions, GetSessionConfig, Runner
+from runners_core.errors import RetryableBackendError
+from runners_core.events import Event
+
+KEY = {"app_name": "app", "user_id": "u", "session_id": "s"}
+
+
+def user(i: int, **fields: Any) -> Event:
+    return Event(author="user", id=f"e{i}", content=Content.from_text(f"message {i}"), **fields)
+
+
+async def ids(service: SqliteSessionService, config: GetSessionConfig | None = None) -> list[str]:
+    session = await service.get_session(**KEY, config=config)
+    assert session is not None
+    return [e.id for e in session.events]
+
+
+async def test_a_reopened_file_has_everything(db_url: str) -> None:
+    first = SqliteSessionService(db_url)
+    session = await first.create_session(**KEY, state={"k": 1, "app:a": 2, "user:u": 3})
+    await first.append_event(session, user(1, actions=EventActions(state_delta={"k": 5})))
+    await first.close()
+    second = SqliteSessionService(db_url)
+    try:
+        loaded = await second.get_session(**KEY)
+        assert loaded is not None
+        assert loaded.state == {"k": 5, "app:a": 2, "user:u": 3}
+        assert [e.id for e in loaded.events] == ["e1"]
+    finally:
+        await second.close()
+
+
+async def test_cached_history_sees_what_other_services_append(db_url: str) -> None:
+    reader, writer = SqliteSessionService(db_url), SqliteSessionService(db_url)
+    try:
+        session = await writer.create_session(**KEY)
+        for i in range(5):
+            await writer.append_event(session, user(i, timestamp=1000.0 + i))
+        assert await ids(reader) == [f"e{i}" for i in range(5)]  # now cached
+        for i in range(5, 8):
+            await writer.append_event(session, user(i, timestamp=1000.0 + i))
+        assert await ids(reader) == [f"e{i}" for i in range(8)]
+        assert await ids(reader, GetSessionConfig(num_recent_events=2)) == ["e6", "e7"]
+        assert await ids(reader, GetSessionConfig(after_timestamp=1006.0)) == ["e6", "e7"]
+        # Delete and recreate under the same id: the cache must not resurrect old events.
+        await writer.delete_session(**KEY)
+        fresh = await writer.create_session(**KEY)
+        await writer.append_event(fresh, user(99))
+        assert await ids(reader) == ["e99"]
+    finally:
+        await reader.close()
+        await writer.close()
+
+
+async def test_cache_extends_backwards_and_forwards(sessions: SqliteSessionService) -> None:
+    session = await sessions.create_session(**KEY)
+    for i in range(20):
+        await sessions.append_event(session, user(i))
+    expected = [f"e{i}" for i in range(20)]
+    assert await ids(sessions, GetSessionConfig(num_recent_events=3)) == expected[-3:]
+    assert await ids(sessions, GetSessionConfig(num_recent_events=12)) == expected[-12:]
+    assert await ids(sessions) == expected
+    await sessions.append_event(session, user(20))
+    assert await ids(sessions, GetSessionConfig(num_recent_events=2)) == ["e19", "e20"]
+
+
+async def test_cache_stays_within_its_budget(db_url: str) -> None:
+    service = SqliteSessionService(db_url, event_cache_mb=0.05)
+    try:
+        for n in range(4):
+            key = {**KEY, "session_id": f"s{n}"}
+            session = await service.create_session(**key)
+            for i in range(15):
+                event = Event(author="user", id=f"s{n}-{i}", content=Content.from_text("x" * 900))
+                await service.append_event(session, event)
+            loaded = await service.get_session(**key)
+            assert loaded is not None
+            assert [e.id for e in loaded.events] == [f"s{n}-{i}" for i in range(15)]
+            assert service._cache.size <= service._cache.budget
+    finally:
+        await service.close()
+
+
+async def test_recent_events_read_only_the_tail(sessions: SqliteSessionService) -> None:
+    session = await sessions.create_session(**KEY)
+    for i in range(300):
+        await sessions.append_event(session, user(i))
+    decoded: list[int] = []
+
+    def spy(payloads: list[str]) -> list[Event]:
+        decoded.append(len(payloads))
+        return decode_events(payloads)
+
+    sessions._cache.clear()
+    sessions._cache._decode = spy
+    assert await ids(sessions, GetSessionConfig(num_recent_events=10)) == [
+        f"e{i}" for i in range(290, 300)
+    ]
+    assert decoded == [10]
+
+    def plans(conn: sqlite3.Connection) -> list[str]:
+        found = []
+        for sql, params in (
+            (_LAST_SEQ, (1,)),
+            (_FLOOR_SEQ, (1, 0.0)),
+            (_FIND_FOR_APPEND, ("a", "u", "s")),
+        ):
+            rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+            found.extend(row[-1] for row in rows)
+        return found
+
+    steps = await sessions.database.read("explaining", plans)
+    assert not [s for s in steps if s.startswith("SCAN events")], steps
+
+
+async def test_a_writer_waits_for_another_connections_write_lock(
+    db_url: str, db_path: Path
+) -> None:
+    service = SqliteSessionService(db_url, busy_timeout=30)
+    try:
+        session = await service.create_session(**KEY)
+        blocker = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        blocker.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.3, blocker.execute, ("COMMIT",))
+        release.start()
+        await service.append_event(session, user(1))
+        release.join()
+        blocker.close()
+        assert await ids(service) == ["e1"]
+    finally:
+        await service.close()
+
+
+async def test_a_writer_that_waits_too_long_fails_clearly_and_writes_nothing(
+    db_url: str, db_path: Path
+) -> None:
+    service = SqliteSessionService(db_url, busy_timeout=0.2)
+    try:
+        session = await service.create_session(**KEY)
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(RetryableBackendError) as caught:
+                await service.append_event(session, user(1))
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        message = str(caught.value)
+        assert str(db_path) in message and "busy_timeout=0.2s" in message
+        assert "nothing was written" in message and "database is locked" not in message
+        assert session.events == []
+        assert await ids(service) == []
+        await service.append_event(session, user(1))  # the retry stores it, once
+        assert await ids(service) == ["e1"]
+    finally:
+        await service.close()
+
+
+class TwoSteps(BaseAgent):
+    async def _run_async_impl(self, ctx: Any) -> Any:
+        for i in range(2):
+            yield ctx.event(f"step {i}", actions=EventActions(state_delta={"steps": i}))
+
+
+async def test_one_service_serves_runs_on_several_threads_and_loops(db_url: str) -> None:
+    service = SqliteSessionService(db_url)
+    runner = Runner(app_name="app", agent=TwoSteps(name="two"), session_service=service)
+    await service.create_session(**KEY)
+    errors: list[BaseException] = []
+
+    def sync_runs() -> None:  # Runner.run drives run_async on the runner's own loop thread
+        try:
+            for _ in range(3):
+                list(runner.run(user_id="u", session_id="s", new_message=Content.from_text("a")))
+        except BaseException as exc:
+            errors.append(exc)
+
+    def own_loop_runs() -> None:
+        async def go() -> None:
+            for _ in range(3):
+                async for _ in runner.run_async(
+                    user_id="u", session_id="s", new_message=Content.from_text("b")
+                ):
+                    pass
+
+        try:
+            asyncio.run(go())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sync_runs), threading.Thread(target=own_loop_runs)]
+    for thread in threads:
+        thread.start()
+    async for _ in runner.run_async(
+        user_id="u", session_id="s", new_message=Content.from_text("c")
+    ):
+        pass
+    await asyncio.gather(*(asyncio.to_thread(t.join) for t in threads))
+    assert errors == []
+    loaded = await service.get_session(**KEY)
+    assert loaded is not None
+    assert len(loaded.events) == 7 * 3  # 7 invocations x (user message + 2 steps)
+    texts = [e.content.text for e in loaded.events if e.content]
+    for start in range(0, len(texts), 3):  # invocations never interleave
+        assert texts[start + 1 : start + 3] == ["step 0", "step 1"]
+    await runner.close()
+    await service.close()
