@@ -7,6 +7,8 @@ allows it).
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -22,6 +24,8 @@ from runners_postgres.migrations import ensure_schema
 from runners_postgres.settings import PostgresSettings
 
 T = TypeVar("T")
+# A pooled connection idle longer than this is checked with a round trip before use.
+CHECK_AFTER_IDLE = 0.5
 # Deadlocks and serialisation failures roll the whole statement back: safe to repeat.
 _REPEATABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
 _ATTEMPTS = 3
@@ -33,6 +37,7 @@ class Database:
     def __init__(self, settings: PostgresSettings) -> None:
         self.settings = settings
         self.server_version = 0
+        self._idle_check = IdleCheck()
         self._pools = LoopPools(self._new_pool)
         self._ready = False
 
@@ -114,7 +119,8 @@ class Database:
             min_size=settings.pool_min,
             max_size=settings.pool_max,
             timeout=settings.pool_timeout,
-            check=AsyncConnectionPool.check_connection,
+            check=self._idle_check.check,
+            reset=self._idle_check.returned,
             open=False,
             name=f"runners-postgres:{settings.schema}",
         )
@@ -132,3 +138,26 @@ class Database:
         finally:
             await conn.close()
         self._ready = True
+
+
+class IdleCheck:
+    """psycopg_pool ``check``/``reset`` callbacks: test a connection only after it idled.
+
+    Checking every borrowed connection costs a round trip per statement. A
+    connection back from use less than :data:`CHECK_AFTER_IDLE` seconds ago was
+    working then; a server restart (or a network cut) takes longer than that, so
+    connections that lived through one are still checked and replaced.
+    """
+
+    def __init__(self) -> None:
+        self._returned: weakref.WeakKeyDictionary[psycopg.AsyncConnection, float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def returned(self, conn: psycopg.AsyncConnection) -> None:
+        self._returned[conn] = time.monotonic()
+
+    async def check(self, conn: psycopg.AsyncConnection) -> None:
+        last = self._returned.get(conn)
+        if last is None or time.monotonic() - last > CHECK_AFTER_IDLE:
+            await AsyncConnectionPool.check_connection(conn)

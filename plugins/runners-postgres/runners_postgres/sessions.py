@@ -132,7 +132,12 @@ LEFT JOIN LATERAL (
 WHERE s.app_name = %(app)s AND s.user_id = %(user)s AND s.id = %(sid)s
 """
 
-_DELETE = "DELETE FROM sessions WHERE app_name = %s AND user_id = %s AND id = %s"
+_DELETE = """
+WITH gone AS (
+    DELETE FROM sessions WHERE app_name = %s AND user_id = %s AND id = %s RETURNING pk
+)
+DELETE FROM events WHERE session_pk IN (SELECT pk FROM gone)
+"""
 
 
 class PostgresSessionService(BaseSessionService):

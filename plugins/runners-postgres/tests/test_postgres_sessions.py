@@ -224,3 +224,22 @@ async def test_cancelling_a_wait_for_the_lock_leaves_it_usable(pg_url: str) -> N
     finally:
         await holder.close()
         await other.close()
+
+
+async def test_deleting_a_session_deletes_its_events_and_only_those(
+    pg_url: str, pg_schema: str, admin: psycopg.Connection
+) -> None:
+    service = PostgresSessionService(pg_url)
+    try:
+        for sid in ("gone", "kept"):
+            session = await service.create_session(app_name="a", user_id="u", session_id=sid)
+            for n in range(3):
+                await service.append_event(session, Event(author="user", id=f"{sid}-{n}"))
+        await service.delete_session(app_name="a", user_id="u", session_id="gone")
+        query = sql.SQL("SELECT event_id FROM {}.events ORDER BY event_id").format(
+            sql.Identifier(pg_schema)
+        )
+        rows = admin.execute(query).fetchall()
+    finally:
+        await service.close()
+    assert [r[0] for r in rows] == ["kept-0", "kept-1", "kept-2"]
