@@ -1,10 +1,10 @@
 """One SQLite file, used from any event loop through a private worker thread.
 
-Every service owns a :class:`Database`: a single thread that owns the one
-``sqlite3`` connection and runs each operation as a whole transaction. Callers on
-any event loop (``Runner.run`` drives its own loop on a background thread) await a
-``concurrent.futures`` future, so nothing is bound to a loop and the loop never
-blocks on disk or on another process's write lock.
+Every service owns a :class:`Database`: one ``sqlite3`` connection, used only by
+the database's :class:`~runners_sqlite.worker.Worker` thread, which runs each
+operation as a whole transaction. Callers on any event loop await its result, so
+nothing is bound to a loop and no loop ever blocks on the disk or on another
+process's write lock.
 
 The file is opened on first use: its directory is created, it is inspected
 read-only (not a database, another program's, a newer schema: refused untouched),
@@ -14,12 +14,11 @@ cause (permissions, a full disk) and retrying works.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 from runners_core.errors import BackendError, RunnersError
@@ -31,6 +30,7 @@ from runners_sqlite.errors import (
 )
 from runners_sqlite.migrations import inspect_version, migrate
 from runners_sqlite.settings import SqliteSettings
+from runners_sqlite.worker import Worker
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]
@@ -44,8 +44,8 @@ class Database:
 
     def __init__(self, settings: SqliteSettings) -> None:
         self.settings = settings
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="runners-sqlite")
-        self._conn: sqlite3.Connection | None = None  # touched only on the worker thread
+        self._worker = Worker(f"runners-sqlite {settings.path.name}")
+        self._conn: sqlite3.Connection | None = None  # touched only by the worker thread
         self._closed = False
         self._mutex = threading.Lock()
 
@@ -72,9 +72,8 @@ class Database:
             if self._closed:
                 return
             self._closed = True
-            done = self._executor.submit(self._close_connection)
-        self._executor.shutdown(wait=False)
-        await asyncio.wrap_future(done)
+            done = self._worker.submit(self._close_connection)
+        await done
 
     # ------------------------------------------------------------------ worker side
 
@@ -85,8 +84,8 @@ class Database:
                     f"the SQLite service for {self.path} is closed; build a new service "
                     "to use the file again"
                 )
-            future: Future[T] = self._executor.submit(self._transaction, action, work, begin)
-        return await asyncio.wrap_future(future)
+            future = self._worker.submit(partial(self._transaction, action, work, begin))
+        return await future
 
     def _transaction(self, action: str, work: Work[T], begin: str) -> T:
         conn = self._connection()

@@ -1,0 +1,314 @@
+"""SQLite backend benchmarks (issue 5), with Google ADK 2.13's SqliteSessionService side by side.
+
+    .venv/bin/python benchmarks/bench_sqlite.py [--events 10000] [--invocations 200]
+        [--adk-python /work/adkvenv/bin/python] [--json]
+
+Workloads, each on a fresh database file in a temporary directory:
+
+* append: --events small events (text plus a one-key state delta, as an agent step
+  writes) appended one at a time to one session; events/s. Ours runs twice: with the
+  default ``synchronous=normal`` (durable across process crashes) and with
+  ``synchronous=full`` (fsync per commit, also durable across power loss, which is
+  what ADK's rollback-journal default does).
+* get_session of that --events-event session: ours "cold" (a fresh service: every
+  event decoded) and "warm" (the same service again: decoded events are cached);
+  ADK has no cache, so each of its loads is cold.
+* num_recent_events=10 on a 100-event and on the --events-event session: median of
+  many calls (ours also with the event cache off).
+* runner: an agent yielding 10 small events with a state delta per invocation, 200
+  invocations on one session through Runner; events/s and mean ms per invocation by
+  quarter (the runner loads the whole session every invocation).
+
+The ADK half runs in the ADK virtualenv's Python (this same file with --adk-side);
+without that virtualenv it is skipped with a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_ADK_PYTHON = "/work/adkvenv/bin/python"
+APP, USER = "bench", "u"
+RECENT_CALLS = 200
+FULL_LOADS = 5
+
+
+async def best_of(times: int, call: Callable[[], Awaitable[Any]]) -> float:
+    best = float("inf")
+    for _ in range(times):
+        start = time.perf_counter()
+        await call()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+async def median_of(times: int, call: Callable[[], Awaitable[Any]]) -> float:
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        await call()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def quarter_means_ms(times: list[float]) -> list[float]:
+    size = len(times) // 4
+    return [statistics.mean(times[i * size : (i + 1) * size]) * 1000 for i in range(4)]
+
+
+async def time_appends(service: Any, session: Any, events: list[Any]) -> float:
+    """Events per second appending *events* one at a time."""
+    start = time.perf_counter()
+    for event in events:
+        await service.append_event(session, event)
+    return len(events) / (time.perf_counter() - start)
+
+
+async def time_runner(runner: Any, message: Any, invocations: int) -> dict[str, Any]:
+    times = []
+    for _ in range(invocations):
+        start = time.perf_counter()
+        async for _ in runner.run_async(user_id=USER, session_id="run", new_message=message):
+            pass
+        times.append(time.perf_counter() - start)
+    return {
+        "events_per_s": invocations * 10 / sum(times),
+        "quarter_ms": quarter_means_ms(times),
+    }
+
+
+# ---------------------------------------------------------------------- runners-sqlite
+
+
+def our_event(i: int) -> Any:
+    from runners_core import Content, Event, EventActions
+
+    return Event(
+        author="agent",
+        invocation_id=f"inv-{i // 10}",
+        content=Content.from_text(f"step {i}", role="model"),
+        actions=EventActions(state_delta={f"k{i % 10}": i}),
+    )
+
+
+async def ours(events: int, invocations: int, workdir: Path) -> dict[str, Any]:
+    from runners_sqlite import SqliteSessionService
+
+    from runners_core import Content, GetSessionConfig, Runner
+
+    sys.path.insert(0, str(HERE))
+    from bench_kernel import TenEvents
+
+    out: dict[str, Any] = {"name": "runners-sqlite"}
+    url = f"sqlite:///{workdir}/ours.db"
+    key = {"app_name": APP, "user_id": USER}
+
+    full = SqliteSessionService(f"sqlite:///{workdir}/ours-full.db?synchronous=full")
+    session = await full.create_session(**key, session_id="full")
+    out["append_full_per_s"] = await time_appends(
+        full, session, [our_event(i) for i in range(min(events, 2000))]
+    )
+    await full.close()
+
+    service = SqliteSessionService(url)
+    session = await service.create_session(**key, session_id="big")
+    out["append_per_s"] = await time_appends(
+        service, session, [our_event(i) for i in range(events)]
+    )
+    small = await service.create_session(**key, session_id="small")
+    for i in range(100):
+        await service.append_event(small, our_event(i))
+    await service.close()
+
+    cold = float("inf")
+    for _ in range(3):
+        fresh = SqliteSessionService(url)
+        await fresh.get_session(
+            **key, session_id="big", config=GetSessionConfig(num_recent_events=0)
+        )
+        cold = min(cold, await best_of(1, lambda s=fresh: s.get_session(**key, session_id="big")))
+        await fresh.close()
+    out["get_full_cold_ms"] = cold * 1000
+
+    for label, option in (("", ""), ("_nocache", "?event_cache_mb=0")):
+        service = SqliteSessionService(url + option)
+        if not label:
+            await service.get_session(**key, session_id="big")
+            out["get_full_warm_ms"] = (
+                await best_of(FULL_LOADS, lambda s=service: s.get_session(**key, session_id="big"))
+                * 1000
+            )
+        recent = GetSessionConfig(num_recent_events=10)
+        for sid in ("small", "big"):
+            out[f"recent10_{sid}{label}_ms"] = (
+                await median_of(
+                    RECENT_CALLS,
+                    lambda s=service, sid=sid: s.get_session(**key, session_id=sid, config=recent),
+                )
+                * 1000
+            )
+        await service.close()
+
+    for label, option in (("runner", ""), ("runner_nocache", "?event_cache_mb=0")):
+        service = SqliteSessionService(f"sqlite:///{workdir}/{label}.db{option}")
+        await service.create_session(**key, session_id="run")
+        runner = Runner(app_name=APP, agent=TenEvents(name="ten"), session_service=service)
+        out[label] = await time_runner(runner, Content.from_text("go"), invocations)
+        await runner.close()
+        await service.close()
+    return out
+
+
+# ---------------------------------------------------------------------- Google ADK 2.13
+
+
+def adk_event(i: int) -> Any:
+    from google.adk.events import Event, EventActions
+    from google.genai import types
+
+    return Event(
+        author="agent",
+        invocation_id=f"inv-{i // 10}",
+        content=types.Content(role="model", parts=[types.Part(text=f"step {i}")]),
+        actions=EventActions(state_delta={f"k{i % 10}": i}),
+    )
+
+
+async def adk(events: int, invocations: int, workdir: Path) -> dict[str, Any]:
+    from google.adk.runners import Runner
+    from google.adk.sessions.base_session_service import GetSessionConfig
+    from google.adk.sessions.sqlite_session_service import SqliteSessionService
+    from google.genai import types
+
+    sys.path.insert(0, str(HERE))
+    from _adk_kernel_workload import TenEvents
+
+    out: dict[str, Any] = {"name": "google-adk 2.13 SqliteSessionService"}
+    key = {"app_name": APP, "user_id": USER}
+    service = SqliteSessionService(str(workdir / "adk.db"))
+    session = await service.create_session(**key, session_id="big")
+    out["append_per_s"] = await time_appends(
+        service, session, [adk_event(i) for i in range(events)]
+    )
+    small = await service.create_session(**key, session_id="small")
+    for i in range(100):
+        await service.append_event(small, adk_event(i))
+    out["get_full_cold_ms"] = (
+        await best_of(FULL_LOADS, lambda: service.get_session(**key, session_id="big")) * 1000
+    )
+    recent = GetSessionConfig(num_recent_events=10)
+    for sid in ("small", "big"):
+        out[f"recent10_{sid}_ms"] = (
+            await median_of(
+                RECENT_CALLS,
+                lambda sid=sid: service.get_session(**key, session_id=sid, config=recent),
+            )
+            * 1000
+        )
+    await service.close()
+
+    service = SqliteSessionService(str(workdir / "adk-runner.db"))
+    await service.create_session(**key, session_id="run")
+    runner = Runner(app_name=APP, agent=TenEvents(name="ten"), session_service=service)
+    message = types.Content(role="user", parts=[types.Part(text="go")])
+    out["runner"] = await time_runner(runner, message, invocations)
+    await runner.close()
+    await service.close()
+    return out
+
+
+def run_adk_side(python: str, events: int, invocations: int) -> dict[str, Any] | None:
+    if not Path(python).exists():
+        print(f"(ADK side skipped: {python} not found; pip install google-adk==2.13.0 there)")
+        return None
+    done = subprocess.run(
+        [
+            python,
+            __file__,
+            "--adk-side",
+            "--events",
+            str(events),
+            "--invocations",
+            str(invocations),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the ADK side failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------- report
+
+
+def report(rows: list[dict[str, Any]], events: int, invocations: int) -> None:
+    def line(label: str, field: str, fmt: str, row: dict[str, Any]) -> None:
+        value = row.get(field)
+        if value is not None:
+            print(f"  {label:<44}{format(value, fmt):>12}")
+
+    for row in rows:
+        print(f"\n{row['name']}")
+        line("append_event, events/s", "append_per_s", ".0f", row)
+        line("append_event, synchronous=full, events/s", "append_full_per_s", ".0f", row)
+        line(f"get_session {events} events, cold, ms", "get_full_cold_ms", ".1f", row)
+        line(f"get_session {events} events, warm cache, ms", "get_full_warm_ms", ".1f", row)
+        line("num_recent_events=10 at 100 events, ms", "recent10_small_ms", ".3f", row)
+        line(f"num_recent_events=10 at {events} events, ms", "recent10_big_ms", ".3f", row)
+        line("  same, event cache off, at 100, ms", "recent10_small_nocache_ms", ".3f", row)
+        line(f"  same, event cache off, at {events}, ms", "recent10_big_nocache_ms", ".3f", row)
+        for label, name in (("runner", "runner"), ("runner, event cache off", "runner_nocache")):
+            run = row.get(name)
+            if run:
+                quarters = ", ".join(f"{q:.1f}" for q in run["quarter_ms"])
+                print(
+                    f"  {label} ({invocations} x 10 events): {run['events_per_s']:.0f} events/s; "
+                    f"ms/invocation by quarter {quarters} "
+                    f"(last/first {run['quarter_ms'][3] / run['quarter_ms'][0]:.2f}x)"
+                )
+    if len(rows) == 2:
+        mine, theirs = rows
+        print("\nrunners-sqlite vs ADK")
+        print(f"  append rate          {mine['append_per_s'] / theirs['append_per_s']:.1f}x")
+        print(f"  append rate (full)   {mine['append_full_per_s'] / theirs['append_per_s']:.1f}x")
+        for kind in ("cold", "warm"):
+            ratio = theirs["get_full_cold_ms"] / mine[f"get_full_{kind}_ms"]
+            print(f"  get_session {kind:<8} {ratio:.1f}x faster")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--invocations", type=int, default=200)
+    parser.add_argument("--adk-python", default=DEFAULT_ADK_PYTHON)
+    parser.add_argument("--adk-side", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as workdir:
+        if args.adk_side:
+            print(json.dumps(asyncio.run(adk(args.events, args.invocations, Path(workdir)))))
+            return
+        rows = [asyncio.run(ours(args.events, args.invocations, Path(workdir)))]
+    theirs = run_adk_side(args.adk_python, args.events, args.invocations)
+    if theirs:
+        rows.append(theirs)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        report(rows, args.events, args.invocations)
+
+
+if __name__ == "__main__":
+    main()
