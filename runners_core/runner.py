@@ -268,7 +268,7 @@ class Runner:
                 f"{type(live_request_queue).__name__}"
             )
         run_config = run_config or RunConfig(streaming_mode=StreamingMode.BIDI)
-        inbox = _LiveInbox(self)
+        inbox = _LiveInbox(self, live_request_queue)
         live_request_queue._attach(inbox.take)
         try:
             async with self._session_lock(user_id, session_id):
@@ -511,12 +511,13 @@ class _LiveInbox:
 
     Installed as the queue's tap, so storing happens inside the agent's ``get()``,
     in the order the agent sees messages. A failure (a hook raising, an invalid
-    message) is kept: later reads raise it again and ``run_live`` raises it at
-    the end, so an agent that swallows it cannot hide it.
+    message) closes the queue and is kept: later messages raise it again and
+    ``run_live`` raises it at the end, so an agent that swallows it cannot hide it.
     """
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, queue: LiveRequestQueue) -> None:
         self._runner = runner
+        self._queue = queue
         self.ctx: InvocationContext | None = None
         self._failure: Exception | None = None
 
@@ -528,6 +529,7 @@ class _LiveInbox:
             await self._runner._store_user_event(self.ctx, request.content, None)
         except Exception as exc:
             self._failure = exc
+            self._queue.close()
             raise
         return request.model_copy(update={"content": self.ctx.user_content})
 
