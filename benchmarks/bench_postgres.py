@@ -1,7 +1,7 @@
 """PostgreSQL backend benchmark (issue 7): runners-postgres against Google ADK 2.13.
 
     .venv/bin/python benchmarks/bench_postgres.py [--url postgresql://postgres@127.0.0.1:5432/test]
-        [--events 1000] [--processes 1,8] [--history 1000] [--no-adk] [--json]
+        [--events 1000] [--processes 1,8] [--history 1000] [--repeat 3] [--no-adk] [--json]
 
 Append throughput: 1 and 8 writer processes, each appending --events small events
 (text plus a one-key state delta, as an agent step writes) one at a time:
@@ -12,6 +12,9 @@ Append throughput: 1 and 8 writer processes, each appending --events small event
 
 get_session latency: 1 and 8 reader processes load a --history-event session with
 num_recent_events=10 (what a runner loads per turn with a history limit) and whole.
+
+Each side runs --repeat times, alternating with the other, and the best figure of
+each is reported (the machine may be busy with other work).
 
 The ADK side (``DatabaseSessionService`` over ``postgresql+asyncpg://``) runs the same
 workload in the same run, on the same server, with ``/work/adkvenv/bin/python``
@@ -263,8 +266,24 @@ def _run_adk(args: argparse.Namespace, schema: str) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per figure, the best of the repeats: highest throughput, lowest latency."""
+    best: dict[str, Any] = {"append": {}, "get_session": {}, "repeats": len(runs)}
+    for run in runs:
+        for key, row in run["append"].items():
+            if row["events_per_second"] > best["append"].get(key, {}).get("events_per_second", 0):
+                best["append"][key] = row
+        for key, row in run["get_session"].items():
+            merged = best["get_session"].setdefault(key, {})
+            for metric, value in row.items():
+                merged[metric] = min(value, merged.get(metric, value))
+    return best
+
+
 def _print(ours: dict[str, Any], adk: dict[str, Any] | None) -> None:
-    print("append throughput (events/s, each writer one append at a time)")
+    print(
+        f"append throughput (events/s, each writer one append at a time; best of {ours['repeats']})"
+    )
     print(f"  {'writers':<14}{'runners-postgres':>18}{'ADK 2.13':>12}{'ratio':>8}")
     for key, row in ours["append"].items():
         theirs = (adk or {}).get("append", {}).get(key)
@@ -290,6 +309,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000, help="appends per writer process")
     parser.add_argument("--history", type=int, default=1000, help="events in the read session")
     parser.add_argument("--processes", default="1,8", type=lambda s: [int(p) for p in s.split(",")])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per side; best is kept")
     parser.add_argument("--no-adk", action="store_true", help="skip the ADK comparison")
     parser.add_argument("--adk-python", default=ADK_PYTHON)
     parser.add_argument("--json", action="store_true", help="print the raw report as JSON")
@@ -305,9 +325,15 @@ def main() -> None:
     tag = secrets.token_hex(4)
     ours_schema, adk_schema = f"bench_rp_{tag}", f"bench_adk_{tag}"
     _admin(args.url, f"CREATE SCHEMA {adk_schema}")
+    ours_runs: list[dict[str, Any]] = []
+    adk_runs: list[dict[str, Any]] = []
     try:
-        ours = run_side("ours", args.url, ours_schema, args)
-        adk = None if args.no_adk else _run_adk(args, adk_schema)
+        # Interleaved, so that load from elsewhere on the machine hits both sides alike.
+        for _ in range(args.repeat):
+            ours_runs.append(run_side("ours", args.url, ours_schema, args))
+            if not args.no_adk:
+                adk_runs.append(_run_adk(args, adk_schema))
+        ours, adk = _best(ours_runs), _best(adk_runs) if adk_runs else None
     finally:
         _admin(args.url, f"DROP SCHEMA IF EXISTS {ours_schema} CASCADE")
         _admin(args.url, f"DROP SCHEMA IF EXISTS {adk_schema} CASCADE")
