@@ -112,11 +112,12 @@ class Assistant(BaseAgent):
     def greeting(ctx: InvocationContext, turn: int) -> str:
         state = ctx.state
         opening = "Hello!" if turn == 1 else "Welcome back!"
-        return (
+        reply = (
             f"{opening} This is turn {turn} of session {ctx.session.id}; you have taken "
             f"{state['user:turns']} turn(s) across your sessions and this app has served "
-            f"{state['app:turns']}. {HELP}"
+            f"{state['app:turns']}."
         )
+        return f"{reply} {HELP}" if turn == 1 else reply
 
     @staticmethod
     async def recall(ctx: InvocationContext, query: str) -> str:
