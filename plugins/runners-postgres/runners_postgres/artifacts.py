@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -10,10 +10,8 @@ from pydantic_core import to_json
 
 from runners_core.artifacts.base import ArtifactData, BaseArtifactService, StoredArtifact
 from runners_core.errors import RetryableBackendError
-from runners_postgres.database import Database
-from runners_postgres.settings import parse_url
+from runners_postgres.service import PostgresService
 
-_ARTIFACT_OPTIONS = ("max_artifact_bytes",)
 # Concurrent saves of one name may pick the same next version; the loser re-reads.
 _PUT_ATTEMPTS = 20
 
@@ -48,22 +46,11 @@ ORDER BY version
 _DELETE = "DELETE FROM artifacts WHERE app_name = %s AND user_id = %s AND scope = %s AND name = %s"
 
 
-class PostgresArtifactService(BaseArtifactService):
+class PostgresArtifactService(PostgresService, BaseArtifactService):
     """Versioned artifacts in one table; user-wide names are stored with an empty scope."""
 
     scheme: ClassVar[str] = "postgresql"
-
-    def __init__(self, url: str, **options: Any) -> None:
-        base = {k: options.pop(k) for k in _ARTIFACT_OPTIONS if k in options}
-        super().__init__(**base)
-        self._db = Database(parse_url(url, **options))
-
-    @property
-    def database(self) -> Database:
-        return self._db
-
-    async def close(self) -> None:
-        await self._db.close()
+    base_options: ClassVar[tuple[str, ...]] = ("max_artifact_bytes",)
 
     async def _put(
         self,

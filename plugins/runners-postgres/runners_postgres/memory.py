@@ -15,8 +15,7 @@ from psycopg import sql
 from pydantic_core import to_json
 
 from runners_core.memory.base import BaseMemoryService, MemoryRecord, tokenize
-from runners_postgres.database import Database
-from runners_postgres.settings import parse_url
+from runners_postgres.service import PostgresService
 
 MAX_QUERY_WORDS = 32
 
@@ -47,18 +46,8 @@ WHERE app_name = %(app)s AND user_id = %(user)s
 """
 
 
-class PostgresMemoryService(BaseMemoryService):
+class PostgresMemoryService(PostgresService, BaseMemoryService):
     """Memories of every app and user in one table, isolated by (app, user) in each query."""
-
-    def __init__(self, url: str, **options: Any) -> None:
-        self._db = Database(parse_url(url, **options))
-
-    @property
-    def database(self) -> Database:
-        return self._db
-
-    async def close(self) -> None:
-        await self._db.close()
 
     async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
         params = {

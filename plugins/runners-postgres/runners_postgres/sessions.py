@@ -24,11 +24,8 @@ from runners_core.sessions.base import (
     encode_page_token,
     missing_session,
 )
-from runners_postgres.database import Database
 from runners_postgres.locking import advisory_lock, held_lock
-from runners_postgres.settings import parse_url
-
-_SESSION_OPTIONS = ("max_event_bytes",)
+from runners_postgres.service import PostgresService
 
 _CREATE = """
 WITH ins AS (
@@ -140,7 +137,7 @@ DELETE FROM events WHERE session_pk IN (SELECT pk FROM gone)
 """
 
 
-class PostgresSessionService(BaseSessionService):
+class PostgresSessionService(PostgresService, BaseSessionService):
     """Sessions, events and app/user state in PostgreSQL, shared by every process.
 
     Build it from a URL (see :mod:`runners_postgres.settings` for the options)::
@@ -149,18 +146,7 @@ class PostgresSessionService(BaseSessionService):
     """
 
     capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock"})
-
-    def __init__(self, url: str, **options: Any) -> None:
-        base = {k: options.pop(k) for k in _SESSION_OPTIONS if k in options}
-        super().__init__(**base)
-        self._db = Database(parse_url(url, **options))
-
-    @property
-    def database(self) -> Database:
-        return self._db
-
-    async def close(self) -> None:
-        await self._db.close()
+    base_options: ClassVar[tuple[str, ...]] = ("max_event_bytes",)
 
     # ------------------------------------------------------------------ locking
 
