@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -185,9 +186,14 @@ async def test_a_schema_holding_someone_elses_tables_is_refused(
         await service.close()
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(RUNNERS), *args], capture_output=True, text=True, timeout=120, check=False
+        [str(RUNNERS), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -220,3 +226,13 @@ def test_runners_postgres_migrate_reports_an_unreachable_server() -> None:
         result.stderr
     )
     assert "hunter2" not in result.stderr
+
+
+def test_runners_postgres_migrate_without_a_url_uses_the_configured_service(
+    admin: psycopg.Connection, pg_schema: str, pg_url: str
+) -> None:
+    load_v1(admin, pg_schema)
+    result = run_cli("postgres", "migrate", env={"RUNNERS_CORE_MEMORY_SERVICE": pg_url})
+    assert result.returncode == 0, result.stderr
+    assert f"schema '{pg_schema}'" in result.stdout and f"to {LATEST}" in result.stdout
+    assert versions(admin, pg_schema) == list(range(1, LATEST + 1))
