@@ -44,7 +44,7 @@ def _root(
     cli_state(ctx).debug = debug
     from runners_core.cli.logs import configure_logging
 
-    configure_logging(debug)
+    ctx.call_on_close(configure_logging(debug))
     if version:
         from runners_core import __version__
 

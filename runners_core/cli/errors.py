@@ -91,19 +91,25 @@ def reported_errors(ctx: typer.Context | None, debug: bool = False) -> Iterator[
         print_error("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:
-        from runners_core.errors import RunnersError
+        report_exception(exc, state)
+        raise typer.Exit(exc.exit_code if isinstance(exc, CliError) else EXIT_ERROR) from None
 
-        if state.debug:
-            sys.stderr.write(state.scrub("".join(traceback.format_exception(exc))))
-        if isinstance(exc, CliError):
-            print_error(state.scrub(str(exc)))
-            raise typer.Exit(exc.exit_code) from None
-        if isinstance(exc, RunnersError):
-            print_error(state.scrub(str(exc)))
-        else:
-            hint = "" if state.debug else "; rerun with --debug to see the traceback"
-            print_error(state.scrub(f"{type(exc).__name__}: {exc}{hint}"))
-        raise typer.Exit(EXIT_ERROR) from None
+
+def report_exception(exc: BaseException, state: CliState) -> None:
+    """One ``error:`` line for *exc* (after its traceback with ``--debug``), secrets scrubbed.
+
+    Our own errors already name the problem and the fix; anything else is shown
+    with its type, since it may be a bug or a driver's error.
+    """
+    from runners_core.errors import RunnersError
+
+    if state.debug:
+        sys.stderr.write(state.scrub("".join(traceback.format_exception(exc))))
+    if isinstance(exc, CliError | RunnersError):
+        print_error(state.scrub(str(exc)))
+        return
+    hint = "" if state.debug else "; rerun with --debug to see the traceback"
+    print_error(state.scrub(f"{type(exc).__name__}: {exc}{hint}"))
 
 
 def finish_command(ctx: typer.Context, debug: bool, body: Callable[[CliState], int]) -> NoReturn:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from runners_core.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, CliState, one_line
+from runners_core.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, CliState, report_exception
 
 if TYPE_CHECKING:
     from runners_core.runner import Runner
@@ -197,7 +197,7 @@ class _Chat:
             except KeyboardInterrupt:
                 raise
             except Exception as exc:
-                self.report(exc)
+                report_exception(exc, self.state)
 
     def read(self) -> str | None:
         if self.options.json:
@@ -208,18 +208,10 @@ class _Chat:
             self.out.print(Text(text), soft_wrap=True)  # piped input: keep the transcript readable
         return text
 
-    def report(self, exc: BaseException) -> None:
-        """A failed turn in a chat: say why and keep chatting."""
-        import traceback
-
-        if self.state.debug:
-            sys.stderr.write(self.state.scrub("".join(traceback.format_exception(exc))))
-        message = self.state.scrub(f"{type(exc).__name__}: {exc}")
-        sys.stderr.write(f"error: {one_line(message)}\n")
-        sys.stderr.flush()
-
     def finish(self, loop: asyncio.Runner) -> int:
         """Close the session (so it reaches the memory service) and the runner."""
+        from runners_core.errors import SessionNotFoundError
+
         code = 0
         try:
             if self.session_exists:
@@ -228,13 +220,15 @@ class _Chat:
                         user_id=self.options.user_id, session_id=self.session_id
                     )
                 )
+        except SessionNotFoundError:
+            self.session_exists = False  # the first turn failed before creating it
         except Exception as exc:
-            self.report(exc)
+            report_exception(exc, self.state)
             code = EXIT_ERROR
         try:
             loop.run(self.runner.close())
         except Exception as exc:
-            self.report(exc)
+            report_exception(exc, self.state)
             code = EXIT_ERROR
         if self.session_exists:
             self.note(

@@ -157,6 +157,30 @@ def test_an_agent_failing_in_a_turn_is_one_line_and_exit_1(cli: Invoke, isolated
     assert "ValueError: the agent broke" in line and "--debug" in line
 
 
+def test_a_failed_turn_in_a_chat_is_reported_and_the_chat_goes_on(
+    cli: Invoke, isolated: Path
+) -> None:
+    write_module(
+        isolated,
+        "moody.py",
+        """
+        from runners_core import BaseAgent
+
+        class Moody(BaseAgent):
+            async def _run_async_impl(self, ctx):
+                if ctx.user_content.text == "boom":
+                    raise RuntimeError("not today")
+                yield ctx.event("fine: " + ctx.user_content.text)
+
+        root_agent = Moody(name="moody")
+        """,
+    )
+    result = cli("run", "moody.py", "-s", "m1", input="boom\nhello\n", env=NO_PLUGINS)
+    assert result.exit_code == 0, result.output
+    assert "RuntimeError: not today" in one_line_error(result.stderr)
+    assert "moody: fine: hello" in result.stdout
+
+
 def test_an_unreachable_backend_is_one_line_without_the_password(cli: Invoke) -> None:
     url = "redis://:hunter2@127.0.0.1:9/0"  # port 9 (discard): nothing listens
     result = cli("run", ASSISTANT, "-m", "hi", "--session-service", url)
