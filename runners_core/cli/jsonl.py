@@ -43,7 +43,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from runners_core.errors import RunnersError, SessionExistsError
 from runners_core.events import Event
-from runners_core.sessions.base import BaseSessionService, _check_event
+from runners_core.sessions.base import BaseSessionService, check_event
 from runners_core.sessions.session import GetSessionConfig, Session
 from runners_core.sessions.state import State, split_state_delta
 
@@ -327,7 +327,7 @@ def read_export(lines: Iterable[str]) -> Iterator[ExportedSession]:
                 number, f"event {event.id} is partial; partial events are never stored"
             )
         try:
-            _check_event(event)
+            check_event(event)
         except RunnersError as exc:
             raise ExportFormatError(number, str(exc)) from None
         if event.id in event_ids:

@@ -189,7 +189,7 @@ class BaseSessionService(ABC):
         """
         if event.partial:
             return event
-        _check_event(event)
+        check_event(event)
         delta = event.actions.state_delta
         stored_event = event
         if delta:
@@ -361,7 +361,8 @@ def _page_size(page_size: int | None) -> int:
     return page_size
 
 
-def _check_event(event: Event) -> None:
+def check_event(event: Event) -> None:
+    """Raise ValidationError unless *event* may be stored (author, invocation id)."""
     if not event.author:
         raise ValidationError(
             f"event {event.id} has no author; set author='user' or the agent's name"
