@@ -62,9 +62,9 @@ async def median_of(times: int, call: Callable[[], Awaitable[Any]]) -> float:
     return statistics.median(samples)
 
 
-def quarter_means_ms(times: list[float]) -> list[float]:
+def quarters_ms(times: list[float], stat: Callable[[list[float]], float]) -> list[float]:
     size = len(times) // 4
-    return [statistics.mean(times[i * size : (i + 1) * size]) * 1000 for i in range(4)]
+    return [stat(times[i * size : (i + 1) * size]) * 1000 for i in range(4)]
 
 
 async def time_appends(service: Any, session: Any, events: list[Any]) -> float:
@@ -73,6 +73,30 @@ async def time_appends(service: Any, session: Any, events: list[Any]) -> float:
     for event in events:
         await service.append_event(session, event)
     return len(events) / (time.perf_counter() - start)
+
+
+async def fill(service: Any, make_event: Callable[[int], Any], events: int) -> float:
+    """Sessions "big" (*events* events, timed: events/s) and "small" (100 events)."""
+    session = await service.create_session(app_name=APP, user_id=USER, session_id="big")
+    rate = await time_appends(service, session, [make_event(i) for i in range(events)])
+    small = await service.create_session(app_name=APP, user_id=USER, session_id="small")
+    for i in range(100):
+        await service.append_event(small, make_event(i))
+    return rate
+
+
+async def recent_medians(service: Any, config: Any, suffix: str = "") -> dict[str, float]:
+    """Median ms of get_session(num_recent_events=10) on the small and the big session."""
+    out = {}
+    for sid in ("small", "big"):
+        seconds = await median_of(
+            RECENT_CALLS,
+            lambda sid=sid: service.get_session(
+                app_name=APP, user_id=USER, session_id=sid, config=config
+            ),
+        )
+        out[f"recent10_{sid}{suffix}_ms"] = seconds * 1000
+    return out
 
 
 async def time_runner(runner: Any, message: Any, invocations: int) -> dict[str, Any]:
@@ -84,7 +108,8 @@ async def time_runner(runner: Any, message: Any, invocations: int) -> dict[str, 
         times.append(time.perf_counter() - start)
     return {
         "events_per_s": invocations * 10 / sum(times),
-        "quarter_ms": quarter_means_ms(times),
+        "quarter_ms": quarters_ms(times, statistics.mean),
+        "quarter_median_ms": quarters_ms(times, statistics.median),
     }
 
 
@@ -122,15 +147,10 @@ async def ours(events: int, invocations: int, workdir: Path) -> dict[str, Any]:
     await full.close()
 
     service = SqliteSessionService(url)
-    session = await service.create_session(**key, session_id="big")
-    out["append_per_s"] = await time_appends(
-        service, session, [our_event(i) for i in range(events)]
-    )
-    small = await service.create_session(**key, session_id="small")
-    for i in range(100):
-        await service.append_event(small, our_event(i))
+    out["append_per_s"] = await fill(service, our_event, events)
     await service.close()
 
+    # Cold: a fresh service (as in a new process) decodes every event once.
     cold = float("inf")
     for _ in range(3):
         fresh = SqliteSessionService(url)
@@ -141,24 +161,17 @@ async def ours(events: int, invocations: int, workdir: Path) -> dict[str, Any]:
         await fresh.close()
     out["get_full_cold_ms"] = cold * 1000
 
-    for label, option in (("", ""), ("_nocache", "?event_cache_mb=0")):
-        service = SqliteSessionService(url + option)
-        if not label:
-            await service.get_session(**key, session_id="big")
-            out["get_full_warm_ms"] = (
-                await best_of(FULL_LOADS, lambda s=service: s.get_session(**key, session_id="big"))
-                * 1000
-            )
-        recent = GetSessionConfig(num_recent_events=10)
-        for sid in ("small", "big"):
-            out[f"recent10_{sid}{label}_ms"] = (
-                await median_of(
-                    RECENT_CALLS,
-                    lambda s=service, sid=sid: s.get_session(**key, session_id=sid, config=recent),
-                )
-                * 1000
-            )
-        await service.close()
+    service = SqliteSessionService(url)
+    await service.get_session(**key, session_id="big")
+    out["get_full_warm_ms"] = (
+        await best_of(FULL_LOADS, lambda: service.get_session(**key, session_id="big")) * 1000
+    )
+    recent = GetSessionConfig(num_recent_events=10)
+    out.update(await recent_medians(service, recent))
+    await service.close()
+    service = SqliteSessionService(url + "?event_cache_mb=0")
+    out.update(await recent_medians(service, recent, "_nocache"))
+    await service.close()
 
     for label, option in (("runner", ""), ("runner_nocache", "?event_cache_mb=0")):
         service = SqliteSessionService(f"sqlite:///{workdir}/{label}.db{option}")
@@ -197,25 +210,11 @@ async def adk(events: int, invocations: int, workdir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"name": "google-adk 2.13 SqliteSessionService"}
     key = {"app_name": APP, "user_id": USER}
     service = SqliteSessionService(str(workdir / "adk.db"))
-    session = await service.create_session(**key, session_id="big")
-    out["append_per_s"] = await time_appends(
-        service, session, [adk_event(i) for i in range(events)]
-    )
-    small = await service.create_session(**key, session_id="small")
-    for i in range(100):
-        await service.append_event(small, adk_event(i))
+    out["append_per_s"] = await fill(service, adk_event, events)
     out["get_full_cold_ms"] = (
         await best_of(FULL_LOADS, lambda: service.get_session(**key, session_id="big")) * 1000
     )
-    recent = GetSessionConfig(num_recent_events=10)
-    for sid in ("small", "big"):
-        out[f"recent10_{sid}_ms"] = (
-            await median_of(
-                RECENT_CALLS,
-                lambda sid=sid: service.get_session(**key, session_id=sid, config=recent),
-            )
-            * 1000
-        )
+    out.update(await recent_medians(service, GetSessionConfig(num_recent_events=10)))
     await service.close()
 
     service = SqliteSessionService(str(workdir / "adk-runner.db"))
@@ -272,12 +271,13 @@ def report(rows: list[dict[str, Any]], events: int, invocations: int) -> None:
         for label, name in (("runner", "runner"), ("runner, event cache off", "runner_nocache")):
             run = row.get(name)
             if run:
-                quarters = ", ".join(f"{q:.1f}" for q in run["quarter_ms"])
-                print(
-                    f"  {label} ({invocations} x 10 events): {run['events_per_s']:.0f} events/s; "
-                    f"ms/invocation by quarter {quarters} "
-                    f"(last/first {run['quarter_ms'][3] / run['quarter_ms'][0]:.2f}x)"
-                )
+                print(f"  {label} ({invocations} x 10 events): {run['events_per_s']:.0f} events/s")
+                for stat in ("mean", "median"):
+                    q = run["quarter_ms" if stat == "mean" else "quarter_median_ms"]
+                    print(
+                        f"    {stat} ms/invocation by quarter "
+                        f"{', '.join(f'{x:.2f}' for x in q)} (last/first {q[3] / q[0]:.2f}x)"
+                    )
     if len(rows) == 2:
         mine, theirs = rows
         print("\nrunners-sqlite vs ADK")
