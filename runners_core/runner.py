@@ -107,12 +107,14 @@ class Runner:
         artifact_service: str | BaseArtifactService | None = None,
         plugins: Sequence[object] = (),
         config: Config | None = None,
+        plugin_manager: LoadedPlugins | None = None,
         auto_create_session: bool = False,
     ) -> Runner:
         """A runner whose services and plugins come from configuration.
 
         Service arguments may be URLs or ready services; unset ones come from
         the environment, then ``[tool.runners_core]``, then ``memory://``.
+        A ready *config* or *plugin_manager* (from ``load_plugins``) is used as given.
         """
         overrides = {
             key: value
@@ -129,7 +131,7 @@ class Runner:
                 f"agent must be a runners_core.BaseAgent, got {type(agent).__name__}"
             )
         config = config if config is not None else load_config(overrides)
-        loaded = load_plugins(config)
+        loaded = plugin_manager if plugin_manager is not None else load_plugins(config)
         from runners_core.services import service_from_url
 
         built: list[Any] = []
@@ -137,13 +139,13 @@ class Runner:
         def resolve(kind: Literal["session", "memory", "artifact"], given: Any) -> Any:
             if given is not None and not isinstance(given, str):
                 return given
-            url = getattr(config, f"{kind}_service") or "memory://"
+            url = given or getattr(config, f"{kind}_service") or "memory://"
             service = service_from_url(kind, url, plugins=loaded)
             built.append(service)
             return service
 
         runner = cls(
-            app_name=config.app_name or agent.name,
+            app_name=app_name or config.app_name or agent.name,
             agent=agent,
             session_service=resolve("session", session_service),
             memory_service=resolve("memory", memory_service),

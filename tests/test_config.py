@@ -123,3 +123,14 @@ def test_from_config_unknown_scheme_is_clear(monkeypatch):
     with pytest.raises(UnknownSchemeError, match="no installed plugin provides session") as info:
         Runner.from_config(Quiet(name="quiet"))
     assert "secret" not in str(info.value)
+
+
+async def test_from_config_string_argument_wins_over_given_config():
+    config = load_config({"session_service": "memory://"}, environ={})
+    runner = Runner.from_config(
+        Quiet(name="quiet"), config=config, session_service="memory://", app_name="x"
+    )
+    assert runner.app_name == "x"
+    with pytest.raises(UnknownSchemeError):
+        Runner.from_config(Quiet(name="quiet"), config=config, session_service="nope://")
+    await runner.close()

@@ -69,7 +69,8 @@ def run_agent(options: RunOptions, state: CliState) -> int:
         }
     )
     state.watch_urls([config.session_service, config.memory_service, config.artifact_service])
-    choices = choose_services(config, load_plugins(config))
+    loaded = load_plugins(config)
+    choices = choose_services(config, loaded)
     prepare(choices)
     session_id = validate_id("session_id", options.session_id or new_cli_session_id())
     validate_id("user_id", options.user_id)
@@ -81,6 +82,8 @@ def run_agent(options: RunOptions, state: CliState) -> int:
             session_service=choices["session"].url,
             memory_service=choices["memory"].url,
             artifact_service=choices["artifact"].url,
+            config=config,
+            plugin_manager=loaded,
             auto_create_session=True,
         )
         chat = _Chat(runner, options, session_id, state)
