@@ -46,10 +46,11 @@ _FIND_FOR_APPEND = (
     "FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
 )
 _LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM events WHERE session_pk = ?"
-# The newest event older than the bound: walks back from the end, so it reads only
-# the events that will be returned (plus this one).
+# The newest event older than the bound, at or after a lower limit: walks back from
+# the end, so it reads only the events that will be returned (plus this one).
 _FLOOR_SEQ = (
-    "SELECT seq FROM events WHERE session_pk = ? AND timestamp < ? ORDER BY seq DESC LIMIT 1"
+    "SELECT seq FROM events WHERE session_pk = ? AND seq >= ? AND timestamp < ? "
+    "ORDER BY seq DESC LIMIT 1"
 )
 _INSERT_EVENT = (
     "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
@@ -195,12 +196,10 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
                 return None
             pk, update_time = row
             (last,) = conn.execute(_LAST_SEQ, (pk,)).fetchone()
-            first = 1
+            first = 1 if num_recent_events is None else max(1, last - num_recent_events + 1)
             if after_timestamp is not None:
-                floor = conn.execute(_FLOOR_SEQ, (pk, after_timestamp)).fetchone()
-                first = floor[0] + 1 if floor else 1
-            if num_recent_events is not None:
-                first = max(first, last - num_recent_events + 1)
+                floor = conn.execute(_FLOOR_SEQ, (pk, first, after_timestamp)).fetchone()
+                first = floor[0] + 1 if floor else first
             return StoredSession(
                 id=session_id,
                 app_name=app_name,

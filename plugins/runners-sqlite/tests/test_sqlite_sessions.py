@@ -116,7 +116,7 @@ async def test_recent_events_read_only_the_tail(sessions: SqliteSessionService) 
         found = []
         for sql, params in (
             (_LAST_SEQ, (1,)),
-            (_FLOOR_SEQ, (1, 0.0)),
+            (_FLOOR_SEQ, (1, 1, 0.0)),
             (_FIND_FOR_APPEND, ("a", "u", "s")),
         ):
             rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
