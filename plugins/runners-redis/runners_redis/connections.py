@@ -114,6 +114,11 @@ class RedisConnections:
                 f"the Redis server at {url} is a read-only replica ({detail}); point the "
                 "URL at the primary"
             )
+        if isinstance(exc, ResponseError) and "DB index is out of range" in str(exc):
+            return BackendError(
+                f"the Redis server at {url} has no database with that number ({detail}); "
+                "use a number below the server's `databases` setting (default 16), e.g. /0"
+            )
         if isinstance(exc, ConnectionError | TimeoutError):
             return RetryableBackendError(
                 f"cannot talk to the Redis server at {url}: {detail}. Check that it is "

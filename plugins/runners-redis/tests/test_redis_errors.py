@@ -82,6 +82,22 @@ async def test_right_password_works(
         await service.close()
 
 
+async def test_missing_database_number_says_which_numbers_exist(
+    raw_redis: redis.Redis, prefix: str
+) -> None:
+    databases = int(raw_redis.config_get("databases")["databases"])
+    kwargs = raw_redis.connection_pool.connection_kwargs
+    url = f"redis://{kwargs['host']}:{kwargs['port']}/{databases}?prefix={prefix}"
+    service = RedisSessionService(url)
+    try:
+        with pytest.raises(BackendError, match="no database with that number") as info:
+            await service.create_session(app_name="a", user_id="u")
+    finally:
+        await service.close()
+    assert f"/{databases}" in str(info.value)
+    assert "below the server's `databases` setting" in str(info.value)
+
+
 async def test_too_old_server_is_refused(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(connections, "MIN_SERVER_VERSION", (99, 0))
     service = RedisSessionService(redis_url)
