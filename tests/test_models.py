@@ -140,3 +140,17 @@ async def test_cancelled_waiter_does_not_keep_the_lock():
         await waiter
     lock.release("k")
     assert not lock.locked("k")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://bob:hunter2@db:5432/x", "postgresql://bob:***@db:5432/x"),
+        ("redis://:s3cret@host:notaport/0", "redis://:***@host:notaport/0"),
+        ("sqlite:///.runners/s.db", "sqlite:///.runners/s.db"),
+    ],
+)
+def test_redact_url_hides_passwords_and_never_raises(url, shown):
+    from runners_core.plugins.urls import redact_url
+
+    assert redact_url(url) == shown

@@ -19,18 +19,17 @@ KNOWN_PROVIDERS = {
 
 
 def redact_url(url: str) -> str:
-    """*url* with any password replaced by ``***``."""
+    """*url* with any password replaced by ``***``; never raises."""
     try:
         parts = urlsplit(url)
+        password = parts.password
     except ValueError:
         return "<unparseable URL>"
-    if parts.password is None:
+    if password is None:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    # Rebuild from the raw netloc: .hostname/.port raise on malformed ports.
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def url_scheme(url: str, kind: str) -> str:

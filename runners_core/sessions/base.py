@@ -13,7 +13,7 @@ import json
 import secrets
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from runners_core.errors import SessionBusyError, SessionNotFoundError, ValidationError
 from runners_core.events import Event
 from runners_core.identifiers import validate_id
+from runners_core.sessions.decoding import decode_events
 from runners_core.sessions.locks import KeyedLock
 from runners_core.sessions.session import (
     GetSessionConfig,
@@ -228,7 +229,7 @@ class BaseSessionService(ABC):
         key = (app_name, user_id, session_id)
         async with self._run_locks.hold(key, timeout) as acquired:
             if not acquired:
-                raise _busy(app_name, user_id, session_id, timeout)
+                raise session_busy_error(app_name, user_id, session_id, timeout)
             async with self._process_lock(
                 app_name=app_name, user_id=user_id, session_id=session_id, timeout=timeout
             ):
@@ -260,6 +261,10 @@ class BaseSessionService(ABC):
     @staticmethod
     def decode_event(payload: str | bytes) -> Event:
         return Event.model_validate_json(payload)
+
+    def decode_events(self, payloads: Sequence[str]) -> list[Event]:
+        """Decode a batch of stored events (fast path for loading history)."""
+        return decode_events(payloads, where=type(self).__name__)
 
     @staticmethod
     def _to_session(stored: StoredSession) -> Session:
@@ -374,11 +379,23 @@ def check_event(event: Event) -> None:
         )
 
 
-def _busy(app_name: str, user_id: str, session_id: str, timeout: float | None) -> SessionBusyError:
+def session_busy_error(
+    app_name: str,
+    user_id: str,
+    session_id: str,
+    timeout: float | None,
+    holder: str = "",
+) -> SessionBusyError:
+    """The error a run gets when its session stays busy; *holder* says where it is held.
+
+    Backends raise it from ``_process_lock``, e.g. with
+    ``holder="in another process (lock files in /srv/db-locks)"``.
+    """
     waited = "did not wait" if not timeout else f"waited {timeout:g}s"
+    where = f" {holder}" if holder else ""
     return SessionBusyError(
         f"session {session_id!r} (app {app_name!r}, user {user_id!r}) is running another "
-        f"invocation and the runner {waited}; retry later, or create the Runner with "
+        f"invocation{where} and the runner {waited}; retry later, or create the Runner with "
         "session_busy='wait' and a longer busy_timeout"
     )
 

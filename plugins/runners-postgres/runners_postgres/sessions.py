@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from pydantic_core import to_json
 
-from runners_core.errors import SessionBusyError, SessionExistsError
+from runners_core.errors import SessionExistsError
 from runners_core.events import Event
 from runners_core.sessions.base import (
     BaseSessionService,
@@ -23,6 +23,7 @@ from runners_core.sessions.base import (
     decode_page_token,
     encode_page_token,
     missing_session,
+    session_busy_error,
 )
 from runners_postgres.locking import advisory_lock, held_lock
 from runners_postgres.service import PostgresService
@@ -156,12 +157,13 @@ class PostgresSessionService(PostgresService, BaseSessionService):
     ) -> AsyncIterator[None]:
         async with advisory_lock(self._db, (app_name, user_id, session_id), timeout) as held:
             if not held:
-                waited = "did not wait" if not timeout else f"waited {timeout:g}s"
-                raise SessionBusyError(
-                    f"session {session_id!r} (app {app_name!r}, user {user_id!r}) is running an "
-                    f"invocation in another process (PostgreSQL advisory lock at "
-                    f"{self._db.settings.redacted}) and the runner {waited}; retry later, or "
-                    "create the Runner with session_busy='wait' and a longer busy_timeout"
+                raise session_busy_error(
+                    app_name,
+                    user_id,
+                    session_id,
+                    timeout,
+                    "in another process (PostgreSQL advisory lock at "
+                    f"{self._db.settings.redacted})",
                 )
             yield
 
@@ -230,7 +232,7 @@ class PostgresSessionService(PostgresService, BaseSessionService):
             app_state=app_state,
             user_state=user_state,
             last_update_time=update_time,
-            events=[self.decode_event(p) for p in payloads],
+            events=self.decode_events(payloads),
         )
 
     async def _list_sessions(
@@ -273,7 +275,7 @@ class PostgresSessionService(PostgresService, BaseSessionService):
             raise missing_session(app_name, user_id, session_id)
         rows = [r for r in rows if r[0] is not None]
         page = rows[:limit]
-        events = [self.decode_event(payload) for _, payload in page]
+        events = self.decode_events([payload for _, payload in page])
         token = encode_page_token(page[-1][0]) if len(rows) > limit else None
         return events, token
 

@@ -13,10 +13,10 @@ from runners_core.sessions.base import (
     BaseSessionService,
     EventRecord,
     StoredSession,
-    _busy,
     decode_page_token,
     encode_page_token,
     missing_session,
+    session_busy_error,
 )
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace, index_member, split_member, user_range
@@ -141,7 +141,7 @@ class RedisSessionService(BaseSessionService):
             app_state=decode_hash(app_state),
             user_state=decode_hash(user_state),
             last_update_time=float(updated),
-            events=[self.decode_event(payload) for payload in events],
+            events=self.decode_events(events),
         )
 
     async def _list_sessions(
@@ -210,7 +210,7 @@ class RedisSessionService(BaseSessionService):
             raise missing_session(app_name, user_id, session_id)
         end = start + len(payloads)
         token = encode_page_token(end) if end < total else None
-        return [self.decode_event(payload) for payload in payloads], token
+        return self.decode_events(payloads), token
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         keys = self.keys.session(app_name, user_id, session_id)
@@ -259,7 +259,7 @@ class RedisSessionService(BaseSessionService):
             self.keys.lock(app_name, user_id, session_id),
             lease_ms=self.settings.lease_ms,
             timeout=timeout,
-            busy=lambda: _busy(app_name, user_id, session_id, timeout),
+            busy=lambda: session_busy_error(app_name, user_id, session_id, timeout),
         ):
             yield
 

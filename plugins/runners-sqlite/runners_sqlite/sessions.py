@@ -17,10 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
-from pydantic import TypeAdapter
-from pydantic import ValidationError as PydanticValidationError
-
-from runners_core.errors import BackendError, SessionBusyError, SessionExistsError
+from runners_core.errors import SessionExistsError
 from runners_core.events import Event
 from runners_core.sessions.base import (
     BaseSessionService,
@@ -29,7 +26,9 @@ from runners_core.sessions.base import (
     decode_page_token,
     encode_page_token,
     missing_session,
+    session_busy_error,
 )
+from runners_core.sessions.decoding import decode_events as decode_stored_events
 from runners_sqlite import state_tables
 from runners_sqlite.database import Database, DatabaseOwner
 from runners_sqlite.event_cache import EventCache
@@ -38,8 +37,6 @@ from runners_sqlite.run_lock import SessionLockFiles
 from runners_sqlite.settings import parse_url
 
 _SESSION_OPTIONS = ("max_event_bytes",)
-_EVENT_LIST = TypeAdapter(list[Event])
-
 _FIND = "SELECT pk, update_time FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
 _FIND_FOR_APPEND = (
     "SELECT pk, (SELECT coalesce(max(seq), 0) FROM events WHERE session_pk = sessions.pk) "
@@ -80,19 +77,7 @@ _USER_STATES_OF = (
 
 def decode_events(payloads: list[str]) -> list[Event]:
     """Decode stored events in one pass; a bad row is named by its position."""
-    try:
-        return _EVENT_LIST.validate_json("[" + ",".join(payloads) + "]")
-    except PydanticValidationError:
-        for n, payload in enumerate(payloads):
-            try:
-                Event.model_validate_json(payload)
-            except PydanticValidationError as exc:
-                raise BackendError(
-                    f"a stored event cannot be read back ({n + 1}th of the rows loaded): "
-                    f"{exc.errors()[0]['msg']}; the database was changed outside runners-sqlite "
-                    "or by an incompatible version"
-                ) from None
-        raise
+    return decode_stored_events(payloads, where="the SQLite database")
 
 
 class SqliteSessionService(DatabaseOwner, BaseSessionService):
@@ -126,12 +111,12 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             return
         async with self._locks.hold(app_name, user_id, session_id, timeout) as held:
             if not held:
-                waited = "did not wait" if not timeout else f"waited {timeout:g}s"
-                raise SessionBusyError(
-                    f"session {session_id!r} (app {app_name!r}, user {user_id!r}) is running an "
-                    f"invocation in another process (lock files in {self._locks.directory}) and "
-                    f"the runner {waited}; retry later, or create the Runner with "
-                    "session_busy='wait' and a longer busy_timeout"
+                raise session_busy_error(
+                    app_name,
+                    user_id,
+                    session_id,
+                    timeout,
+                    f"in another process (lock files in {self._locks.directory})",
                 )
             yield
 

@@ -54,7 +54,7 @@ async def test_another_process_holding_the_session_makes_us_busy(
             async with sessions.lock_session(**KEY, timeout=timeout):
                 pass
         message = str(caught.value)
-        assert "running an invocation in another process" in message
+        assert "another invocation in another process" in message
         assert str(db_path.name) + "-locks" in message and "busy_timeout" in message
 
 
