@@ -14,6 +14,7 @@ from runners_core import (
     Event,
     InMemoryRunner,
     InvocationContext,
+    LiveRequestQueue,
     Part,
     Runner,
     hookimpl,
@@ -28,10 +29,14 @@ class LiveEcho(BaseAgent):
     content "boom" raises; other content gets a partial chunk then a final
     "echo: ..." event; a blob is echoed as an audio-only event; activity_start
     is answered with an ``interrupted`` partial event, activity_end with a
-    ``turn_complete`` event.
+    ``turn_complete`` event. ``run_async`` answers "echo: <message>".
     """
 
     log: list[str] = Field(default_factory=list)
+
+    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        text = ctx.user_content.text if ctx.user_content else ""
+        yield ctx.event(f"echo: {text}")
 
     async def _run_live_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         assert ctx.live_request_queue is not None
@@ -104,6 +109,20 @@ def label(event: Event) -> str:
         text = "<audio>"
     flags = [name for name in ("partial", "turn_complete", "interrupted") if getattr(event, name)]
     return f"{event.author}:{text}" + "".join(f"[{flag}]" for flag in flags)
+
+
+def say(text: str) -> Content:
+    return Content.from_text(text)
+
+
+async def run_all(runner: Runner, queue: LiveRequestQueue, **options: object) -> list[Event]:
+    """Every event of a live run on session ("u", "s")."""
+    stream = runner.run_live(user_id="u", session_id="s", live_request_queue=queue, **options)  # type: ignore[arg-type]
+    return [event async for event in stream]
+
+
+async def labels_of(stream: AsyncGenerator[Event, None]) -> list[str]:
+    return [label(event) async for event in stream]
 
 
 def live_runner(agent: BaseAgent | None = None, **options: object) -> InMemoryRunner:

@@ -20,22 +20,9 @@ from runners_core import (
     hookimpl,
 )
 from runners_core.errors import PluginHookError, SessionNotFoundError, ValidationError
-from tests.live.live_kit import label, live_runner, stored
+from tests.live.live_kit import label, live_runner, run_all, say, stored
 
 AUDIO = Blob(data=b"\x00\x01\x02\x03", mime_type="audio/pcm;rate=16000")
-
-
-def say(text: str) -> Content:
-    return Content.from_text(text)
-
-
-async def run_live(runner, queue: LiveRequestQueue, **kwargs) -> list[Event]:
-    return [
-        event
-        async for event in runner.run_live(
-            user_id="u", session_id="s", live_request_queue=queue, **kwargs
-        )
-    ]
 
 
 async def test_user_content_is_stored_partials_and_audio_are_only_yielded():
@@ -46,7 +33,7 @@ async def test_user_content_is_stored_partials_and_audio_are_only_yielded():
     queue.send_realtime(AUDIO)
     queue.send_activity_end()
     queue.close()
-    events = await run_live(runner, queue)
+    events = await run_all(runner, queue)
     assert [label(e) for e in events] == [
         "echo:[partial][interrupted]",
         "echo:hi[partial]",
@@ -64,7 +51,7 @@ async def test_user_and_agent_events_share_the_live_invocation_id():
     queue.send_content(say("one"))
     queue.send_content(say("two"))
     queue.close()
-    events = await run_live(runner, queue)
+    events = await run_all(runner, queue)
     session = await runner.session_service.get_session(app_name="live", user_id="u", session_id="s")
     ids = {e.invocation_id for e in session.events} | {e.invocation_id for e in events}
     assert len(ids) == 1
@@ -86,7 +73,7 @@ async def test_turn_complete_and_interrupted_pass_through_to_storage():
     runner = live_runner(Flags(name="flags"))
     queue = LiveRequestQueue()
     queue.send_activity_start()
-    events = await run_live(runner, queue)
+    events = await run_all(runner, queue)
     assert [(e.interrupted, e.turn_complete) for e in events] == [(True, None), (None, True)]
     assert await stored(runner) == ["flags:cut[interrupted]", "flags:done[turn_complete]"]
 
@@ -98,7 +85,7 @@ async def test_mixed_audio_and_text_event_is_stored():
             yield ctx.event(content=Content(role="model", parts=parts))
 
     runner = live_runner(Mixed(name="mixed"))
-    events = await run_live(runner, LiveRequestQueue())
+    events = await run_all(runner, LiveRequestQueue())
     assert events[0].partial is None
     assert await stored(runner) == ["mixed:transcript"]
 
@@ -113,7 +100,7 @@ async def test_on_user_message_replacement_is_what_the_agent_sees_and_stores():
     queue = LiveRequestQueue()
     queue.send_content(say("quiet"))
     queue.close()
-    events = await run_live(runner, queue)
+    events = await run_all(runner, queue)
     assert [label(e) for e in events] == ["echo:QUIET[partial]", "echo:echo: QUIET"]
     assert await stored(runner) == ["user:QUIET", "echo:echo: QUIET"]
 
@@ -140,7 +127,7 @@ async def test_a_failing_user_message_hook_fails_the_run_even_if_the_agent_swall
     queue.send_content(say("x"))
     queue.send_content(say("y"))
     with pytest.raises(PluginHookError, match="on_user_message"):
-        await run_live(runner, queue)
+        await run_all(runner, queue)
     # Nothing from either message was stored: the second read raised the same error,
     # and the failure closed the queue, so the agent's next read saw the end.
     assert await stored(runner) == ["swallow:ignored PluginHookError"] * 2
@@ -152,7 +139,7 @@ async def test_invalid_user_content_through_the_queue_fails_the_run():
     queue = LiveRequestQueue()
     queue.send_content(Content(role="user", parts=[Part.from_function_call("f", {})]))
     with pytest.raises(ValidationError, match="function_call"):
-        await run_live(runner, queue)
+        await run_all(runner, queue)
 
 
 async def test_agent_state_changes_are_stored_with_its_next_event():
@@ -168,7 +155,7 @@ async def test_agent_state_changes_are_stored_with_its_next_event():
     queue.send_content(say("a"))
     queue.send_content(say("b"))
     queue.close()
-    events = await run_live(runner, queue)
+    events = await run_all(runner, queue)
     assert [e.actions.state_delta for e in events] == [{}, {"heard": 1}, {}, {"heard": 2}]
     session = await runner.session_service.get_session(app_name="live", user_id="u", session_id="s")
     assert session.state == {"heard": 2}
@@ -178,7 +165,7 @@ async def test_missing_session_without_auto_create_is_a_clear_error_and_closes_t
     runner = live_runner(auto_create_session=False)
     queue = LiveRequestQueue()
     with pytest.raises(SessionNotFoundError, match="auto_create_session=True"):
-        await run_live(runner, queue)
+        await run_all(runner, queue)
     assert queue.closed
 
 
@@ -190,7 +177,7 @@ async def test_an_existing_session_is_loaded_and_extended():
     queue = LiveRequestQueue()
     queue.send_content(say("hi"))
     queue.close()
-    await run_live(runner, queue)
+    await run_all(runner, queue)
     assert await stored(runner) == ["user:hi", "echo:echo: hi"]
 
 
@@ -203,8 +190,8 @@ async def test_run_live_defaults_to_bidi_streaming_and_keeps_a_given_config():
             yield ctx.event("x")
 
     runner = live_runner(Mode(name="mode"))
-    await run_live(runner, LiveRequestQueue())
-    await run_live(
+    await run_all(runner, LiveRequestQueue())
+    await run_all(
         runner, LiveRequestQueue(), run_config=RunConfig(streaming_mode=StreamingMode.SSE)
     )
     assert modes == [StreamingMode.BIDI, StreamingMode.SSE]
@@ -214,7 +201,7 @@ def test_run_live_rejects_something_that_is_not_a_queue():
     runner = live_runner()
 
     async def go() -> None:
-        await run_live(runner, [say("hi")])  # type: ignore[arg-type]
+        await run_all(runner, [say("hi")])  # type: ignore[arg-type]
 
     with pytest.raises(ValidationError, match="LiveRequestQueue"):
         asyncio.run(go())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 
 import pytest
 from pydantic import ValidationError as PydanticValidationError
@@ -110,26 +111,52 @@ async def test_a_waiting_reader_is_woken_by_a_send_on_its_loop():
     assert (await reader).content.text == "wake up"
 
 
-async def test_a_waiting_reader_is_woken_by_another_thread():
-    queue = LiveRequestQueue()
-    reader = asyncio.create_task(queue.get())
-    await asyncio.sleep(0)
-    assert not reader.done()  # the reader is parked on its future
-    sender = threading.Thread(target=queue.send_content, args=(Content.from_text("from a thread"),))
-    sender.start()
-    request = await reader
-    sender.join()
-    assert request.content.text == "from a thread"
+@pytest.fixture
+def busy_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A loop running on its own thread, in debug mode: asyncio then raises on any
+    non-thread-safe call from this (test) thread instead of losing the wake-up."""
+    loop = asyncio.new_event_loop()
+    loop.set_debug(True)
+    thread = threading.Thread(target=loop.run_forever, name="live-test-loop")
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join()
+    loop.close()
 
 
-async def test_close_from_another_thread_wakes_the_reader():
+def park_reader(loop: asyncio.AbstractEventLoop, queue: LiveRequestQueue) -> asyncio.Task:
+    """Start ``queue.get()`` on *loop* and return once it waits for a request."""
+
+    async def start() -> asyncio.Task:
+        reader = asyncio.create_task(queue.get())
+        await asyncio.sleep(0)
+        assert not reader.done()
+        return reader
+
+    return asyncio.run_coroutine_threadsafe(start(), loop).result()
+
+
+def result_of(loop: asyncio.AbstractEventLoop, reader: asyncio.Task) -> LiveRequest:
+    async def wait() -> LiveRequest:
+        return await reader
+
+    # The timeout only guards against a lost wake-up; nothing is timed.
+    return asyncio.run_coroutine_threadsafe(wait(), loop).result(timeout=60)
+
+
+def test_a_waiting_reader_is_woken_from_another_thread(busy_loop):
     queue = LiveRequestQueue()
-    reader = asyncio.create_task(queue.get())
-    await asyncio.sleep(0)
-    closer = threading.Thread(target=queue.close)
-    closer.start()
-    assert (await reader).close
-    closer.join()
+    reader = park_reader(busy_loop, queue)
+    queue.send_content(Content.from_text("from another thread"))
+    assert result_of(busy_loop, reader).content.text == "from another thread"
+
+
+def test_close_from_another_thread_wakes_the_reader(busy_loop):
+    queue = LiveRequestQueue()
+    reader = park_reader(busy_loop, queue)
+    queue.close()
+    assert result_of(busy_loop, reader).close
 
 
 async def test_many_threads_sending_at_once_lose_nothing():
