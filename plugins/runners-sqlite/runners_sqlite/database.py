@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
@@ -111,6 +112,24 @@ class Database:
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
+        """Open, retrying while other connections hold the locks the first open needs.
+
+        Switching a new file to WAL needs an exclusive lock, and SQLite reports that
+        contention at once (its busy handler is not consulted there), so several
+        services opening one fresh file together retry here, up to busy_timeout.
+        """
+        deadline = time.monotonic() + self.settings.busy_timeout
+        pause = 0.005
+        while True:
+            try:
+                return self._open_once()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                    raise self._error(exc, "opening the database") from exc
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+    def _open_once(self) -> sqlite3.Connection:
         path = self.settings.path
         if sqlite3.sqlite_version_info < MIN_SQLITE:
             raise BackendError(
@@ -144,6 +163,11 @@ class Database:
         except RunnersError:
             conn.close()
             raise
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if _is_busy(exc):
+                raise  # _open retries
+            raise self._error(exc, "opening the database") from exc
         except sqlite3.Error as exc:
             conn.close()
             raise self._error(exc, "opening the database") from exc
@@ -159,6 +183,11 @@ class Database:
         finally:
             self._conn.close()
             self._conn = None
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(exc)
 
 
 def _check_location(settings: SqliteSettings) -> None:
