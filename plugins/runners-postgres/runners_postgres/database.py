@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from runners_postgres.connection import open_connection
 from runners_postgres.errors import operation_error
-from runners_postgres.loop_pools import LoopPools
+from runners_postgres.loop_pools import CancellablePool, LoopPools
 from runners_postgres.migrations import ensure_schema
 from runners_postgres.settings import PostgresSettings
 
@@ -52,11 +52,11 @@ class Database:
         *action* completes "failed while ..." in messages. Deadlocks and serialisation
         failures are retried: the statements here are single transactions.
         """
-        pool = await self._pool() if conn is None else None
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                if pool is None:
-                    return await operation(conn)  # type: ignore[arg-type]
+                if conn is not None:
+                    return await operation(conn)
+                pool = await self._pool()  # opening a loop's pool may time out too
                 async with pool.connection() as pooled:
                     return await operation(pooled)
             except (psycopg.Error, PoolTimeout) as exc:
@@ -113,7 +113,7 @@ class Database:
 
     def _new_pool(self) -> AsyncConnectionPool:
         settings = self.settings
-        return AsyncConnectionPool(
+        return CancellablePool(
             settings.conninfo,
             kwargs={"autocommit": True, "options": settings.connect_options()},
             min_size=settings.pool_min,

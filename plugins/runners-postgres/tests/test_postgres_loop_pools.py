@@ -1,0 +1,124 @@
+"""Per-loop pools end with their loop or their service, and nothing waits forever for them.
+
+psycopg_pool's maintenance workers swallow cancellation while they run a job;
+``asyncio.run`` cancels every task at exit and waits for all of them, so a
+worker caught connecting used to hang the program there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from runners_postgres import PostgresSessionService
+from runners_postgres.loop_pools import CancellablePool
+
+from runners_core import Event
+
+from .test_postgres_sessions import connections, tagged, wait_for_connections
+
+# Generous: these bound a hang, they measure nothing.
+HANG_LIMIT = 60.0
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A conninfo for a local port that accepts TCP connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        yield f"host=127.0.0.1 port={port} user=nobody dbname=none sslmode=disable"
+
+
+def run_in_thread(function: Any) -> None:
+    """Run *function* on a daemon thread; fail (instead of hanging the suite) if it never ends."""
+    failures: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            function()
+        except BaseException as exc:  # reported below, on the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(HANG_LIMIT)
+    assert not thread.is_alive(), f"{function.__name__} never returned"
+    if failures:
+        raise failures[0]
+
+
+def test_asyncio_run_ends_while_a_pool_worker_is_still_connecting(silent_server: str) -> None:
+    pools: list[CancellablePool] = []
+
+    async def leave_a_worker_connecting() -> None:
+        pool = CancellablePool(silent_server, min_size=1, open=False)
+        pools.append(pool)
+        await pool.open(wait=False)
+        await asyncio.sleep(0.05)  # a worker now waits in the connect handshake
+
+    run_in_thread(lambda: asyncio.run(leave_a_worker_connecting()))
+
+    assert pools and pools[0].get_stats()["connections_num"] == 1  # it was connecting
+
+
+def test_a_service_dropped_without_close_gives_its_pool_back_to_its_loop(
+    pg_url: str, admin: psycopg.Connection
+) -> None:
+    url, application = tagged(pg_url)
+    loop = asyncio.new_event_loop()
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+
+        def use_and_drop() -> None:
+            service = PostgresSessionService(url)
+
+            async def append() -> None:
+                session = await service.create_session(app_name="a", user_id="u")
+                await service.append_event(session, Event(author="user"))
+
+            asyncio.run_coroutine_threadsafe(append(), loop).result(HANG_LIMIT)
+
+        use_and_drop()
+        assert connections(admin, application) >= 1
+        gc.collect()  # collects the service; its pool is closed on its own loop's thread
+
+        assert wait_for_connections(admin, application, 0) == 0
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(HANG_LIMIT)
+        assert errors == []
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+def test_closing_never_touches_an_idle_loop_from_another_thread(
+    pg_url: str, admin: psycopg.Connection
+) -> None:
+    url, application = tagged(pg_url)
+    service = PostgresSessionService(url)
+    loop = asyncio.new_event_loop()
+    errors: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+    try:
+        loop.run_until_complete(service.create_session(app_name="a", user_id="u"))
+        # The loop is idle now (neither running nor closed): its pool is left to it.
+        run_in_thread(lambda: asyncio.run(service.close()))
+
+        async def settle() -> None:
+            await asyncio.sleep(0)  # the hand-over runs first
+            await asyncio.gather(*asyncio.all_tasks() - {asyncio.current_task()})
+
+        loop.run_until_complete(settle())  # the pool closes here, on its own loop
+        assert wait_for_connections(admin, application, 0) == 0
+        assert errors == []
+    finally:
+        loop.close()
