@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from _adk import default_adk_python
+
 from runners_core import (
     BaseAgent,
     Content,
@@ -33,7 +35,7 @@ from runners_core import (
 )
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_ADK_PYTHON = "/work/adkvenv/bin/python"
+DEFAULT_ADK_PYTHON = default_adk_python()
 EVENTS_PER_INVOCATION = 10
 
 

@@ -17,7 +17,7 @@ Each side runs --repeat times, alternating with the other, and the best figure o
 each is reported (the machine may be busy with other work).
 
 The ADK side (``DatabaseSessionService`` over ``postgresql+asyncpg://``) runs the same
-workload in the same run, on the same server, with ``/work/adkvenv/bin/python``
+workload in the same run, on the same server, with ``$RUNNERS_ADK_PYTHON or .venv-adk/bin/python``
 (override with --adk-python) executing this file with ``--adk-side``; it needs
 ``sqlalchemy[asyncio]`` and ``asyncpg`` in that virtualenv. Each side works in a
 fresh schema of its own, dropped afterwards.
@@ -39,9 +39,11 @@ import sys
 import time
 from typing import Any
 
+from _adk import default_adk_python
+
 APP, USER = "bench", "bench-user"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-ADK_PYTHON = "/work/adkvenv/bin/python"
+ADK_PYTHON = default_adk_python()
 RECENT_CALLS = 200
 FULL_CALLS = 5
 

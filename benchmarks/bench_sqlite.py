@@ -1,7 +1,7 @@
 """SQLite backend benchmarks (issue 5), with Google ADK 2.13's SqliteSessionService side by side.
 
     .venv/bin/python benchmarks/bench_sqlite.py [--events 10000] [--invocations 200]
-        [--adk-python /work/adkvenv/bin/python] [--json]
+        [--adk-python $RUNNERS_ADK_PYTHON or .venv-adk/bin/python] [--json]
 
 Workloads, each on a fresh database file in a temporary directory:
 
@@ -37,8 +37,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from _adk import default_adk_python
+
 HERE = Path(__file__).resolve().parent
-DEFAULT_ADK_PYTHON = "/work/adkvenv/bin/python"
+DEFAULT_ADK_PYTHON = default_adk_python()
 APP, USER = "bench", "u"
 RECENT_CALLS = 200
 FULL_LOADS = 5
