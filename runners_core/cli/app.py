@@ -90,9 +90,17 @@ def run(
     history: Annotated[
         int, typer.Option(help="Earlier events to show when resuming a session.", min=0)
     ] = 6,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="One live run (Runner.run_live) fed from stdin, one message per line; "
+            "streamed chunks are shown as they arrive.",
+        ),
+    ] = False,
     debug: Debug = False,
 ) -> None:
-    """Talk to an agent: one message with -m, else an interactive chat."""
+    """Talk to an agent: one message with -m, else an interactive chat (--live: a live run)."""
     options = _module("run").RunOptions(
         agent=agent,
         message=message,
@@ -104,6 +112,7 @@ def run(
         memory_service=memory_service,
         artifact_service=artifact_service,
         history=history,
+        live=live,
     )
     finish_command(ctx, debug, lambda state: _module("run").run_agent(options, state))
 

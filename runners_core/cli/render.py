@@ -54,6 +54,17 @@ class EventRenderer:
                 line.stylize("dim")
             self.console.print(line, soft_wrap=True)
 
+    def render_partial(self, event: Event) -> None:
+        """A streamed chunk (``partial=True``), dim on its own line: shown, never stored."""
+        body = self._body(event)
+        if body is None:
+            return
+        name = "you" if event.author == "user" else event.author
+        line = Text(f"{name} … ", DETAIL_STYLE)
+        line.append_text(body)
+        line.stylize(DETAIL_STYLE)
+        self.console.print(line, soft_wrap=True)
+
     def _headline(self, event: Event) -> Text:
         style = USER_STYLE if event.author == "user" else AGENT_STYLE
         name = "you" if event.author == "user" else event.author

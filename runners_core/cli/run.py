@@ -42,6 +42,7 @@ class RunOptions:
     memory_service: str | None = None
     artifact_service: str | None = None
     history: int = 6
+    live: bool = False
 
 
 def new_cli_session_id() -> str:
@@ -59,6 +60,10 @@ def run_agent(options: RunOptions, state: CliState) -> int:
     from runners_core.runner import Runner
 
     agent = load_agent(options.agent)
+    if options.live:
+        from runners_core.cli.live import check_live_agent
+
+        check_live_agent(agent)
     state.watch_urls([options.session_service, options.memory_service, options.artifact_service])
     config = load_config(
         {
@@ -86,20 +91,30 @@ def run_agent(options: RunOptions, state: CliState) -> int:
             plugin_manager=loaded,
             auto_create_session=True,
         )
-        chat = _Chat(runner, options, session_id, state)
+        chat = _chat_class(options)(runner, options, session_id, state)
         code = 0
         try:
             code = chat.start(loop)
         except KeyboardInterrupt:
-            chat.err.print(Text("interrupted: the turn was cancelled"), soft_wrap=True)
+            chat.err.print(Text(f"interrupted: {chat.cancelled}"), soft_wrap=True)
             code = EXIT_INTERRUPTED
         finally:
             code = chat.finish(loop) or code
         return code
 
 
-class _Chat:
+def _chat_class(options: RunOptions) -> type[Chat]:
+    if options.live:
+        from runners_core.cli.live import LiveChat
+
+        return LiveChat
+    return Chat
+
+
+class Chat:
     """One command's conversation: announcing, turns, and the clean ending."""
+
+    cancelled = "the turn was cancelled"
 
     def __init__(self, runner: Runner, options: RunOptions, session_id: str, state: CliState):
         from runners_core.cli.render import EventRenderer
