@@ -99,6 +99,10 @@ async def converse(
     return seen
 
 
+# For `runners run examples/live_echo.py:root_agent --live`.
+root_agent = LiveEchoAgent(name="live_echo")
+
+
 async def demo() -> None:
     runner = InMemoryRunner(
         LiveEchoAgent(name="live_echo"), app_name="live_echo", auto_create_session=True
