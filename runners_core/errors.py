@@ -71,3 +71,7 @@ class BackendError(RunnersError):
 
 class RetryableBackendError(BackendError):
     """A transient backend failure; the operation did not take effect and may be retried."""
+
+
+class ServiceDefinitionError(RunnersError, TypeError):
+    """A service class implements neither ADK's public methods nor the storage primitives."""

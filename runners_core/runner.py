@@ -424,6 +424,8 @@ class Runner:
         return stored
 
     async def _emit(self, ctx: InvocationContext, event: Event) -> Event:
+        if not event.invocation_id:
+            event.invocation_id = ctx.invocation_id
         if not event.partial:
             event = ctx.take_pending_actions(event)
         event = await self._hooks.on_event(ctx, event)

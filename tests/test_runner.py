@@ -97,16 +97,17 @@ async def test_user_message_with_function_call_is_rejected(echo_agent):
     assert await stored_session(runner) is None
 
 
-async def test_event_without_invocation_id_is_rejected_and_nothing_half_written():
+async def test_agent_event_without_invocation_id_is_stored_with_the_runs_id():
     class Sloppy(BaseAgent):
         async def _run_async_impl(self, ctx):
             yield Event(author=self.name, content=Content.from_text("x", role="model"))
 
     runner = InMemoryRunner(Sloppy(name="sloppy"), auto_create_session=True)
-    with pytest.raises(ValidationError, match="invocation_id"):
-        await collect(runner.run_async(user_id="u", session_id="s", new_message=msg("hi")))
+    events = await collect(runner.run_async(user_id="u", session_id="s", new_message=msg("hi")))
     session = await stored_session(runner)
-    assert [e.author for e in session.events] == ["user"]
+    assert [e.author for e in session.events] == ["user", "sloppy"]
+    assert session.events[1].invocation_id == session.events[0].invocation_id != ""
+    assert events[0].invocation_id == session.events[0].invocation_id
 
 
 async def test_partial_events_are_yielded_not_stored():

@@ -9,15 +9,16 @@ encoding a :class:`Part` to bytes and back live here once.
 from __future__ import annotations
 
 import time
-from abc import ABC, abstractmethod
+from abc import ABC
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, Field
 
 from runners_core.content import Blob, Part
 from runners_core.errors import ValidationError
 from runners_core.identifiers import validate_artifact_name, validate_id
+from runners_core.service_routes import Route, service_route
 
 DEFAULT_MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
 USER_SCOPE_PREFIX = "user:"
@@ -86,6 +87,27 @@ class BaseArtifactService(ABC):
 
     capabilities: ClassVar[frozenset[str]] = frozenset()
     scheme: ClassVar[str] = "memory"
+    _route: Route
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        route = service_route(
+            cls,
+            BaseArtifactService,
+            kind="artifact",
+            public=(
+                "save_artifact",
+                "load_artifact",
+                "list_artifact_keys",
+                "delete_artifact",
+                "list_versions",
+            ),
+            primitives=("_put", "_get", "_names", "_versions", "_delete"),
+        )
+        self = super().__new__(cls)
+        self._route = route
+        # Services written for ADK define __init__ without calling ours.
+        BaseArtifactService.__init__(self)
+        return self
 
     def __init__(self, *, max_artifact_bytes: int = DEFAULT_MAX_ARTIFACT_BYTES) -> None:
         self.max_artifact_bytes = max_artifact_bytes
@@ -248,7 +270,6 @@ class BaseArtifactService(ABC):
 
     # ------------------------------------------------------------------ storage primitives
 
-    @abstractmethod
     async def _put(
         self,
         *,
@@ -260,8 +281,8 @@ class BaseArtifactService(ABC):
         now: float,
     ) -> int:
         """Store the next version atomically (max existing + 1, or 0) and return it."""
+        raise _not_implemented(self, "_put")
 
-    @abstractmethod
     async def _get(
         self,
         *,
@@ -272,22 +293,64 @@ class BaseArtifactService(ABC):
         version: int | None,
     ) -> StoredArtifact | None:
         """One version (None: the latest), or None if absent."""
+        if self._route != "public":
+            raise _not_implemented(self, "_get")
+        # A service written for ADK: metadata derived from its public methods.
+        if version is None:
+            numbers = await self.list_versions(
+                app_name=app_name, user_id=user_id, filename=filename, session_id=session_id
+            )
+            if not numbers:
+                return None
+            version = max(numbers)
+        part = await self.load_artifact(
+            app_name=app_name,
+            user_id=user_id,
+            filename=filename,
+            session_id=session_id,
+            version=version,
+        )
+        if part is None:
+            return None
+        return StoredArtifact(version, ArtifactData.from_part(part, None), create_time=0.0)
 
-    @abstractmethod
     async def _names(self, *, app_name: str, user_id: str, session_id: str | None) -> list[str]:
         """Names stored in exactly this scope (session_id None: user-wide names)."""
+        raise _not_implemented(self, "_names")
 
-    @abstractmethod
     async def _versions(
         self, *, app_name: str, user_id: str, session_id: str | None, filename: str
     ) -> list[StoredArtifact]:
         """Every stored version, ascending (payload may be omitted by lazy backends)."""
+        if self._route != "public":
+            raise _not_implemented(self, "_versions")
+        numbers = await self.list_versions(
+            app_name=app_name, user_id=user_id, filename=filename, session_id=session_id
+        )
+        found = [
+            await self._get(
+                app_name=app_name,
+                user_id=user_id,
+                session_id=session_id,
+                filename=filename,
+                version=number,
+            )
+            for number in sorted(numbers)
+        ]
+        return [stored for stored in found if stored is not None]
 
-    @abstractmethod
     async def _delete(
         self, *, app_name: str, user_id: str, session_id: str | None, filename: str
     ) -> None:
         """Remove every version of the name in this scope."""
+        raise _not_implemented(self, "_delete")
+
+
+def _not_implemented(service: object, method: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"{type(service).__name__} does not implement {method}; it overrides ADK's public "
+        "methods, so call those (or implement the storage primitives, docs/plugins.md)"
+    )
 
 
 def _version(version: int | None) -> int | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,7 @@ from runners_core.content import Content
 from runners_core.errors import ValidationError
 from runners_core.events import Event
 from runners_core.identifiers import validate_id
+from runners_core.service_routes import Route, service_route
 from runners_core.sessions.session import Session
 
 DEFAULT_SEARCH_LIMIT = 20
@@ -75,6 +76,19 @@ class BaseMemoryService(ABC):
     """
 
     capabilities: ClassVar[frozenset[str]] = frozenset({"delete"})
+    _route: Route
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        route = service_route(
+            cls,
+            BaseMemoryService,
+            kind="memory",
+            public=("add_session_to_memory", "search_memory"),
+            primitives=("_add", "_search", "_delete"),
+        )
+        self = super().__new__(cls)
+        self._route = route
+        return self
 
     async def add_session_to_memory(self, session: Session) -> None:
         """Remember a session's events; adding a session again adds only new events."""
@@ -171,21 +185,29 @@ class BaseMemoryService(ABC):
 
     # ------------------------------------------------------------------ storage primitives
 
-    @abstractmethod
     async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
         """Store *records*, ignoring any whose id is already stored for this app and user."""
+        raise _not_implemented(self, "_add")
 
-    @abstractmethod
     async def _search(
         self, *, app_name: str, user_id: str, query: str, limit: int
     ) -> list[MemoryRecord]:
         """Records of this app and user matching any word of *query*, best first."""
+        raise _not_implemented(self, "_search")
 
-    @abstractmethod
     async def _delete(
         self, *, app_name: str, user_id: str, memory_id: str | None, session_id: str | None
     ) -> None:
         """Remove the matching records of this app and user."""
+        raise _not_implemented(self, "_delete")
+
+
+def _not_implemented(service: object, method: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"{type(service).__name__} does not implement {method}, so this memory operation is "
+        "not supported; it overrides ADK's public methods (add_session_to_memory, "
+        "search_memory). Implement the storage primitives too for the rest (docs/plugins.md)"
+    )
 
 
 def _record_for(

@@ -1,9 +1,13 @@
 """The session service contract, with all shared logic in one thick base class.
 
 A backend implements a handful of storage primitives (the ``_``-prefixed
-abstract methods below). Identifier validation, state-scope splitting and
-merging, ``temp:`` trimming, partial-event skipping, idempotent appends, payload
-limits and run serialisation live here once, so every backend behaves the same.
+methods below). Identifier validation, state-scope splitting and merging,
+``temp:`` trimming, partial-event skipping, idempotent appends, payload limits
+and run serialisation live here once, so every backend behaves the same.
+
+A service written for ADK overrides the public methods instead (``create_session``,
+``get_session``, ``list_sessions``, ``delete_session`` and usually ``append_event``,
+calling ``super().append_event`` to update the in-memory session as ADK's does).
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ import base64
 import json
 import secrets
 import time
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from runners_core.errors import SessionBusyError, SessionNotFoundError, ValidationError
 from runners_core.events import Event
 from runners_core.identifiers import validate_id
+from runners_core.service_routes import Route, service_route
 from runners_core.sessions.decoding import decode_events
 from runners_core.sessions.locks import KeyedLock
 from runners_core.sessions.session import (
@@ -74,6 +79,17 @@ class BaseSessionService(ABC):
     """
 
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    _route: Route
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        route = service_route(
+            cls, BaseSessionService, kind="session", public=_PUBLIC, primitives=_PRIMITIVES
+        )
+        self = super().__new__(cls)
+        self._route = route
+        # Services written for ADK define __init__ without calling ours.
+        BaseSessionService.__init__(self)
+        return self
 
     def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
         self.max_event_bytes = max_event_bytes
@@ -185,24 +201,27 @@ class BaseSessionService(ABC):
 
         Partial events are returned untouched and not stored. ``temp:`` keys are
         applied to the in-memory *session* (so later steps of the same invocation
-        see them) but removed from what is stored. Re-appending an event whose id
-        is already stored changes nothing.
+        see them) and, as in ADK, removed from *event*'s own ``state_delta`` before
+        it is stored. Re-appending an event whose id is already stored changes nothing.
+
+        On the public-method route (a service written for ADK) this only updates
+        the in-memory *session*, as ADK's base class does; the subclass stores.
         """
         if event.partial:
             return event
-        check_event(event)
         delta = event.actions.state_delta
-        stored_event = event
         if delta:
+            for key, value in delta.items():
+                if key.startswith(State.TEMP_PREFIX):
+                    session.state[key] = value
             trimmed = without_temp(delta)
             if len(trimmed) != len(delta):
-                for key, value in delta.items():
-                    if key.startswith(State.TEMP_PREFIX):
-                        session.state[key] = value
-                stored_event = event.model_copy(
-                    update={"actions": event.actions.model_copy(update={"state_delta": trimmed})}
-                )
-        record = self.encode_event(stored_event)
+                event.actions.state_delta = trimmed
+        if self._route == "public":
+            session.state.update(event.actions.state_delta)
+            session.events.append(event)
+            return event
+        record = self.encode_event(event)
         inserted = await self._append_event(
             app_name=session.app_name,
             user_id=session.user_id,
@@ -286,7 +305,6 @@ class BaseSessionService(ABC):
 
     # ------------------------------------------------------------------ storage primitives
 
-    @abstractmethod
     async def _create_session(
         self,
         *,
@@ -299,8 +317,8 @@ class BaseSessionService(ABC):
         now: float,
     ) -> StoredSession:
         """Insert a session (raise SessionExistsError if taken) and apply the scope deltas."""
+        raise _not_implemented(self, "_create_session")
 
-    @abstractmethod
     async def _get_session(
         self,
         *,
@@ -311,24 +329,35 @@ class BaseSessionService(ABC):
         after_timestamp: float | None,
     ) -> StoredSession | None:
         """Load one session; events oldest first, limited as asked (see GetSessionConfig)."""
+        raise _not_implemented(self, "_get_session")
 
-    @abstractmethod
     async def _list_sessions(
         self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
     ) -> tuple[list[StoredSession], str | None]:
         """Up to *limit* sessions after *page_token* in (user_id, id) order, no events."""
+        raise _not_implemented(self, "_list_sessions")
 
-    @abstractmethod
     async def _list_events(
         self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
     ) -> tuple[list[Event], str | None]:
-        """Up to *limit* events after *page_token*, oldest first; raise if no such session."""
+        """Up to *limit* events after *page_token*, oldest first; raise if no such session.
 
-    @abstractmethod
+        On the public-method route this pages through ``get_session``'s events.
+        """
+        if self._route != "public":
+            raise _not_implemented(self, "_list_events")
+        session = await self.get_session(app_name=app_name, user_id=user_id, session_id=session_id)
+        if session is None:
+            raise SessionNotFoundError(app_name, user_id, session_id)
+        start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
+        page = session.events[start : start + limit]
+        more = start + limit < len(session.events)
+        return page, encode_page_token(start + limit) if more else None
+
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Remove the session and its events (app and user state stay)."""
+        raise _not_implemented(self, "_delete_session")
 
-    @abstractmethod
     async def _append_event(
         self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
     ) -> bool:
@@ -336,6 +365,25 @@ class BaseSessionService(ABC):
 
         Raise SessionNotFoundError if the session does not exist (e.g. was deleted).
         """
+        raise _not_implemented(self, "_append_event")
+
+
+_PUBLIC = ("create_session", "get_session", "list_sessions", "delete_session")
+_PRIMITIVES = (
+    "_create_session",
+    "_get_session",
+    "_list_sessions",
+    "_list_events",
+    "_delete_session",
+    "_append_event",
+)
+
+
+def _not_implemented(service: object, method: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"{type(service).__name__} does not implement {method}; it overrides ADK's public "
+        "methods, so call those (or implement the storage primitives, docs/plugins.md)"
+    )
 
 
 def encode_page_token(*parts: str | int | float) -> str:
