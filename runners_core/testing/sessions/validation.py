@@ -65,4 +65,6 @@ class Validation(SessionSuite):
         assert ids(loaded) == [no_invocation.id, no_author.id], (
             "event validation: events ADK accepts (no invocation_id, empty author) must be stored"
         )
-        assert [e.author for e in loaded.events] == ["agent", ""]
+        assert [e.author for e in loaded.events] == ["agent", ""], (
+            "event validation: an event's author must load as it was stored"
+        )
