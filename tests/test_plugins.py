@@ -115,7 +115,8 @@ def test_empty_plugins_env_means_no_installed_plugins(install_plugin):
 
 def test_unknown_plugin_in_allow_list_is_a_clear_error(install_plugin):
     install_plugin("good", GOOD)
-    with pytest.raises(ConfigError, match=r"unknown plugin 'nope'.*installed plugins: (.*, )?good\b"):
+    expected = r"unknown plugin 'nope'.*installed plugins: (.*, )?good\b"
+    with pytest.raises(ConfigError, match=expected):
         load_plugins(config(plugins=["nope"]))
 
 
