@@ -10,22 +10,48 @@ and returning None keeps the value unchanged.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
+    from runners_core.agents.base_agent import BaseAgent
     from runners_core.agents.invocation_context import InvocationContext
+    from runners_core.artifacts.base import BaseArtifactService
     from runners_core.content import Content
     from runners_core.events import Event
+    from runners_core.memory.base import BaseMemoryService
     from runners_core.plugins.registry import ServiceRegistry
-    from runners_core.runner import Runner
+    from runners_core.sessions.base import BaseSessionService
     from runners_core.sessions.session import Session
 
 PROJECT_NAME = "runners_core"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class RunnerView(Protocol):
+    """What a hook sees of a runner (``on_runner_close``).
+
+    A protocol rather than ``Runner`` itself, so the contract does not depend
+    on the class that calls it; :class:`runners_core.Runner` satisfies it.
+    """
+
+    @property
+    def app_name(self) -> str: ...
+
+    @property
+    def agent(self) -> BaseAgent: ...
+
+    @property
+    def session_service(self) -> BaseSessionService: ...
+
+    @property
+    def memory_service(self) -> BaseMemoryService: ...
+
+    @property
+    def artifact_service(self) -> BaseArtifactService: ...
 
 
 @hookspec
@@ -79,5 +105,5 @@ def on_close_session(session: Session) -> None:
 
 
 @hookspec
-def on_runner_close(runner: Runner) -> None:
+def on_runner_close(runner: RunnerView) -> None:
     """Called once when a runner shuts down (``close()`` or leaving ``async with``)."""

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from pluggy import HookImpl
 
     from runners_core.agents.invocation_context import InvocationContext
+    from runners_core.hookspecs import RunnerView
     from runners_core.plugins.registry import ServiceRegistry
-    from runners_core.runner import Runner
     from runners_core.sessions.session import Session
 
 log = logging.getLogger("runners_core.plugins")
@@ -194,7 +194,7 @@ class PluginHooks:
     async def on_close_session(self, session: Session) -> None:
         await self._notify("on_close_session", {"session": session})
 
-    async def on_runner_close(self, runner: Runner) -> Sequence[PluginHookError]:
+    async def on_runner_close(self, runner: RunnerView) -> Sequence[PluginHookError]:
         return await self._notify_logged("on_runner_close", {"runner": runner})
 
 
