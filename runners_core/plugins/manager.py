@@ -11,10 +11,9 @@ import logging
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import importlib_metadata
-from packaging.requirements import InvalidRequirement, Requirement
 
 from runners_core import hookspecs
 from runners_core.config import Config, load_config
@@ -22,6 +21,9 @@ from runners_core.errors import ConfigError, PluginError
 from runners_core.plugins import builtin
 from runners_core.plugins.hooks import PluginHooks, PluginManager
 from runners_core.plugins.registry import KINDS, ServiceRegistry
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 ENTRY_POINT_GROUP = "runners_core.plugins"
 KERNEL_DISTRIBUTION = "runners-core"
@@ -274,6 +276,11 @@ def _fail(
 
 
 def _parse_requirements(specs: Sequence[str]) -> list[Requirement]:
+    if not specs:
+        return []
+    # Imported here: only a configured required_plugins needs version specifiers.
+    from packaging.requirements import InvalidRequirement, Requirement
+
     parsed = []
     for spec in specs:
         try:

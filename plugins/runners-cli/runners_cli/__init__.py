@@ -13,6 +13,6 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``runners`` console script."""
-    from runners_core.cli.app import build_app
+    from runners_cli.app import build_app
 
     build_app()(args=list(argv) if argv is not None else None, prog_name="runners")

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from runners_core.cli.errors import CliError
+from runners_cli.errors import CliError
 
 if TYPE_CHECKING:
     from runners_core.agents.base_agent import BaseAgent

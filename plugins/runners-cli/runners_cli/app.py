@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from runners_core.cli.errors import CliState, cli_state, finish_command
-from runners_core.cli.group import PluginCommandsGroup
-from runners_core.cli.options import AsJson, Debug, SessionServiceUrl
+from runners_cli.errors import CliState, cli_state, finish_command
+from runners_cli.group import PluginCommandsGroup
+from runners_cli.options import AsJson, Debug, SessionServiceUrl
 
 HELP = """Run agents on the configured backends; inspect plugins, configuration and sessions.
 
@@ -26,7 +26,7 @@ in pyproject.toml; with none configured, the embedded SQLite files under .runner
 
 def _module(name: str) -> ModuleType:
     """A command's implementation module, imported only when the command runs."""
-    return importlib.import_module(f"runners_core.cli.{name}")
+    return importlib.import_module(f"runners_cli.{name}")
 
 
 def _report_config(check: bool, as_json: bool, state: CliState) -> int:
@@ -42,7 +42,7 @@ def _root(
 ) -> None:
     """Options for every command."""
     cli_state(ctx).debug = debug
-    from runners_core.cli.logs import configure_logging
+    from runners_cli.logs import configure_logging
 
     ctx.call_on_close(configure_logging(debug))
     if version:
@@ -101,7 +101,7 @@ def run(
     debug: Debug = False,
 ) -> None:
     """Talk to an agent: one message with -m, else an interactive chat (--live: a live run)."""
-    options = _module("run").RunOptions(
+    options = _module("chat").RunOptions(
         agent=agent,
         message=message,
         session_id=session,
@@ -145,7 +145,7 @@ def doctor(ctx: typer.Context, as_json: AsJson = False, debug: Debug = False) ->
 
 def build_app() -> typer.Typer:
     """A fresh ``runners`` app (tests build their own)."""
-    from runners_core.cli.sessions_app import build_sessions_app
+    from runners_cli.sessions_app import build_sessions_app
 
     app = typer.Typer(
         cls=PluginCommandsGroup,

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runners_core.cli.errors import EXIT_ERROR, CliState, one_line, print_error
+from runners_cli.errors import EXIT_ERROR, CliState, one_line, print_error
 
 if TYPE_CHECKING:
-    from runners_core.cli.services import ServiceChoice
+    from runners_cli.services import ServiceChoice
     from runners_core.plugins.manager import LoadedPlugins
 
 PROBE_APP = "runners-doctor"
@@ -60,7 +60,7 @@ async def check_backend(
     choice: ServiceChoice, loaded: LoadedPlugins, app_name: str, state: CliState
 ) -> Check:
     """Build the service for *choice* and make one cheap call on it."""
-    from runners_core.cli.services import build_service
+    from runners_cli.services import build_service
     from runners_core.plugins.urls import redact_url
 
     shown = redact_url(choice.url)
@@ -105,7 +105,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def report_config(*, check: bool, as_json: bool, state: CliState) -> int:
-    from runners_core.cli.services import choose_services, prepare
+    from runners_cli.services import choose_services, prepare
     from runners_core.config import SETTING_NAMES, load_config
     from runners_core.plugins.manager import load_plugins
 

@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from runners_core.cli.errors import print_warning
+from runners_cli.errors import print_warning
 
 
 def plugin_commands() -> dict[str, Any]:

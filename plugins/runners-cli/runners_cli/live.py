@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-from runners_core.cli.errors import CliError
-from runners_core.cli.run import EXIT_WORDS, Chat
+from runners_cli.chat import EXIT_WORDS, Chat
+from runners_cli.errors import CliError
 
 if TYPE_CHECKING:
     from runners_core.agents.base_agent import BaseAgent

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runners_core.cli.errors import EXIT_ERROR, print_error
+from runners_cli.errors import EXIT_ERROR, print_error
 
 if TYPE_CHECKING:
     from runners_core.config import Config

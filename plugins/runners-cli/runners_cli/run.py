@@ -13,36 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sys
-from contextlib import aclosing, nullcontext
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.text import Text
 
-from runners_core.cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, CliState, report_exception
-
-if TYPE_CHECKING:
-    from runners_core.runner import Runner
-
-EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit", ":q"})
-PROMPT = "you: "
-
-
-@dataclass
-class RunOptions:
-    agent: str
-    message: str | None = None
-    session_id: str | None = None
-    user_id: str = "user"
-    json: bool = False
-    app_name: str | None = None
-    session_service: str | None = None
-    memory_service: str | None = None
-    artifact_service: str | None = None
-    history: int = 6
-    live: bool = False
+from runners_cli.chat import Chat, RunOptions
+from runners_cli.errors import EXIT_INTERRUPTED, CliState
 
 
 def new_cli_session_id() -> str:
@@ -52,8 +27,8 @@ def new_cli_session_id() -> str:
 
 def run_agent(options: RunOptions, state: CliState) -> int:
     """Run the command; returns its exit code."""
-    from runners_core.cli.agent_ref import load_agent
-    from runners_core.cli.services import choose_services, prepare
+    from runners_cli.agent_ref import load_agent
+    from runners_cli.services import choose_services, prepare
     from runners_core.config import load_config
     from runners_core.identifiers import validate_id
     from runners_core.plugins.manager import load_plugins
@@ -61,7 +36,7 @@ def run_agent(options: RunOptions, state: CliState) -> int:
 
     agent = load_agent(options.agent)
     if options.live:
-        from runners_core.cli.live import check_live_agent
+        from runners_cli.live import check_live_agent
 
         check_live_agent(agent)
     state.watch_urls([options.session_service, options.memory_service, options.artifact_service])
@@ -105,151 +80,7 @@ def run_agent(options: RunOptions, state: CliState) -> int:
 
 def _chat_class(options: RunOptions) -> type[Chat]:
     if options.live:
-        from runners_core.cli.live import LiveChat
+        from runners_cli.live import LiveChat
 
         return LiveChat
     return Chat
-
-
-class Chat:
-    """One command's conversation: announcing, turns, and the clean ending."""
-
-    cancelled = "the turn was cancelled"
-
-    def __init__(self, runner: Runner, options: RunOptions, session_id: str, state: CliState):
-        from runners_core.cli.render import EventRenderer
-
-        self.runner = runner
-        self.options = options
-        self.session_id = session_id
-        self.state = state
-        self.out = Console(highlight=False)
-        self.err = Console(stderr=True, highlight=False)
-        # Human output goes to stdout; in --json mode stdout carries only events.
-        self.info = self.err if options.json else self.out
-        self.renderer = EventRenderer(self.out)
-        self.session_exists = False
-
-    # ------------------------------------------------------------------ output
-
-    def note(self, message: str, style: str = "dim") -> None:
-        self.info.print(Text(message, style), soft_wrap=True)
-
-    def emit(self, event: Any) -> None:
-        if self.options.json:
-            sys.stdout.write(event.model_dump_json() + "\n")
-            sys.stdout.flush()
-        else:
-            self.renderer.render(event)
-
-    # ------------------------------------------------------------------ flow
-
-    def start(self, loop: asyncio.Runner) -> int:
-        self.announce(loop)
-        if self.options.message is not None:
-            loop.run(self.turn(self.options.message))
-            return 0
-        return self.chat(loop)
-
-    def announce(self, loop: asyncio.Runner) -> None:
-        from runners_core.sessions.session import GetSessionConfig
-
-        session = loop.run(
-            self.runner.session_service.get_session(
-                app_name=self.runner.app_name,
-                user_id=self.options.user_id,
-                session_id=self.session_id,
-                config=GetSessionConfig(num_recent_events=max(self.options.history, 0)),
-            )
-        )
-        self.session_exists = session is not None
-        where = f"app {self.runner.app_name}, user {self.options.user_id}"
-        if session is None:
-            self.note(f"session {self.session_id} (new; {where})")
-            return
-        self.note(f"session {self.session_id} (resumed; {where})")
-        if session.events and not self.options.json:
-            self.note("earlier in this session:")
-            for event in session.events:
-                self.renderer.render(event, dim=True)
-            self.note("─" * 3)
-
-    async def turn(self, text: str) -> None:
-        from runners_core.content import Content
-
-        status = (
-            nullcontext()
-            if self.options.json
-            else self.out.status(f"{self.runner.agent.name} is working…", spinner="dots")
-        )
-        with status:
-            stream = self.runner.run_async(
-                user_id=self.options.user_id,
-                session_id=self.session_id,
-                new_message=Content.from_text(text),
-            )
-            self.session_exists = True  # auto-created by the runner from here on
-            async with aclosing(stream) as events:
-                async for event in events:
-                    self.emit(event)
-
-    def chat(self, loop: asyncio.Runner) -> int:
-        if not self.options.json:
-            self.note("type a message; 'exit', Ctrl-D or Ctrl-C to stop")
-        while True:
-            try:
-                text = self.read()
-            except (EOFError, KeyboardInterrupt):
-                if self.out.is_terminal and not self.options.json:
-                    self.out.print()
-                return 0
-            if text is None:
-                return 0
-            text = text.strip()
-            if not text:
-                continue
-            if text.lower() in EXIT_WORDS:
-                return 0
-            try:
-                loop.run(self.turn(text))
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:
-                report_exception(exc, self.state)
-
-    def read(self) -> str | None:
-        if self.options.json:
-            line = sys.stdin.readline()
-            return None if line == "" else line
-        text = self.out.input(Text(PROMPT, "bold green"))
-        if not sys.stdin.isatty():
-            self.out.print(Text(text), soft_wrap=True)  # piped input: keep the transcript readable
-        return text
-
-    def finish(self, loop: asyncio.Runner) -> int:
-        """Close the session (so it reaches the memory service) and the runner."""
-        from runners_core.errors import SessionNotFoundError
-
-        code = 0
-        try:
-            if self.session_exists:
-                loop.run(
-                    self.runner.close_session(
-                        user_id=self.options.user_id, session_id=self.session_id
-                    )
-                )
-        except SessionNotFoundError:
-            self.session_exists = False  # the first turn failed before creating it
-        except Exception as exc:
-            report_exception(exc, self.state)
-            code = EXIT_ERROR
-        try:
-            loop.run(self.runner.close())
-        except Exception as exc:
-            report_exception(exc, self.state)
-            code = EXIT_ERROR
-        if self.session_exists:
-            self.note(
-                f"session {self.session_id} saved; continue it with --session {self.session_id}"
-            )
-        return code

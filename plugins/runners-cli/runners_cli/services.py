@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runners_core.cli.errors import print_warning
+from runners_cli.errors import print_warning
 
 if TYPE_CHECKING:
     from runners_core.config import Config

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from runners_core.cli.errors import finish_command
-from runners_core.cli.options import App, AsJson, Debug, SessionServiceUrl
+from runners_cli.errors import finish_command
+from runners_cli.options import App, AsJson, Debug, SessionServiceUrl
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from runners_core.cli.sessions_ops import Target
+    from runners_cli.sessions_ops import Target
 
 User = Annotated[str, typer.Option("--user", "-u", help="User id the session belongs to.")]
 SessionId = Annotated[
@@ -22,7 +22,7 @@ SessionId = Annotated[
 
 
 def _ops() -> ModuleType:
-    from runners_core.cli import sessions_ops
+    from runners_cli import sessions_ops
 
     return sessions_ops
 

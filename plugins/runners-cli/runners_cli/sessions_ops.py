@@ -17,12 +17,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runners_core.cli.errors import CliError, CliState
+from runners_cli.errors import CliError, CliState
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from runners_core.cli.jsonl import Progress
+    from runners_cli.jsonl import Progress
     from runners_core.sessions.base import BaseSessionService
 
 T = TypeVar("T")
@@ -56,7 +56,7 @@ async def opened(
 
     Without *require_app* the app name may be None (import takes it from the file).
     """
-    from runners_core.cli.services import build_service, choose_services, prepare
+    from runners_cli.services import build_service, choose_services, prepare
     from runners_core.config import load_config
     from runners_core.plugins.manager import load_plugins
 
@@ -126,7 +126,7 @@ def list_sessions(
         }
         sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
         return 0
-    from runners_core.cli.render import clock
+    from runners_cli.render import clock
 
     console = Console(highlight=False)
     table = Table(title=f"sessions of app {app_name}", title_justify="left")
@@ -173,7 +173,7 @@ def show_session(
     if as_json:
         sys.stdout.write(session.model_dump_json(indent=2) + "\n")
         return 0
-    from runners_core.cli.render import EventRenderer, clock, short_value
+    from runners_cli.render import EventRenderer, clock, short_value
     from runners_core.sessions.state import split_state_delta
 
     console = Console(highlight=False)
@@ -272,7 +272,7 @@ def export_to(
     user_id: str | None,
     session_ids: list[str],
 ) -> int:
-    from runners_core.cli.jsonl import export_sessions
+    from runners_cli.jsonl import export_sessions
 
     async def work(service: BaseSessionService, app_name: str) -> Any:
         with _output(output) as out, progress_bar("exporting sessions") as progress:
@@ -315,7 +315,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
 
 
 def import_from(target: Target, state: CliState, *, source: Path) -> int:
-    from runners_core.cli.jsonl import file_lines, import_sessions
+    from runners_cli.jsonl import file_lines, import_sessions
 
     with _readable(source) as path:
 

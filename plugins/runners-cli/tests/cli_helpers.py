@@ -7,14 +7,18 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import Result
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ASSISTANT = f"{REPO / 'examples' / 'assistant.py'}:root_agent"
 RUNNERS = Path(sys.executable).with_name("runners")
+# cli("run", AGENT, "-m", "hi", input=...): the real app through typer's CliRunner.
+Invoke = Callable[..., Result]
 ENV_VARS = (
     "RUNNERS_CORE_PLUGINS",
     "RUNNERS_CORE_DISABLE_PLUGINS",

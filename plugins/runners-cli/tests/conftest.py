@@ -7,10 +7,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cli_helpers import ENV_VARS, SHARED_BACKEND, Invoke, dist_site
+from runners_cli.app import build_app
 from typer.testing import CliRunner, Result
-
-from runners_core.cli.app import build_app
-from tests.cli.helpers import ENV_VARS, SHARED_BACKEND
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +28,18 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return workdir
 
 
-Invoke = Callable[..., Result]
+@pytest.fixture
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Install a throwaway plugin distribution in this process (real entry-point discovery)."""
+    folder = tmp_path / "plugins"
+    folder.mkdir(exist_ok=True)
+
+    def install(name: str, source: str) -> Path:
+        site = dist_site(folder, name, source)
+        monkeypatch.syspath_prepend(str(site))
+        return site / f"rc_cli_{name}.py"
+
+    return install
 
 
 @pytest.fixture
@@ -51,7 +61,7 @@ def shared_backend(
 
     Its module is imported afresh for each test, so no data leaks between tests.
     """
-    monkeypatch.delitem(sys.modules, "rc_test_shared", raising=False)
-    install_plugin("shared", SHARED_BACKEND, dist="rc-test-shared-backend")
+    monkeypatch.delitem(sys.modules, "rc_cli_shared", raising=False)
+    install_plugin("shared", SHARED_BACKEND)
     yield "shared://"
-    sys.modules.pop("rc_test_shared", None)
+    sys.modules.pop("rc_cli_shared", None)

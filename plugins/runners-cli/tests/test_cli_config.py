@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.conftest import Invoke
-from tests.cli.helpers import one_line_error
+from cli_helpers import Invoke, one_line_error
 
 UNREACHABLE = """
 from runners_core import hookimpl

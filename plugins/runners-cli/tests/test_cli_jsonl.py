@@ -10,6 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import require_sqlite
+from runners_cli.jsonl import (
+    FORMAT,
+    VERSION,
+    ExportFormatError,
+    export_sessions,
+    file_lines,
+    import_sessions,
+    list_session_keys,
+)
 
 from runners_core import (
     BaseSessionService,
@@ -22,16 +32,6 @@ from runners_core import (
     load_plugins,
     session_service_from_url,
 )
-from runners_core.cli.jsonl import (
-    FORMAT,
-    VERSION,
-    ExportFormatError,
-    export_sessions,
-    file_lines,
-    import_sessions,
-    list_session_keys,
-)
-from tests.cli.helpers import require_sqlite
 
 APP = "shop"
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from runners_core import Event
-from tests.cli.helpers import (
+from cli_helpers import (
     ASSISTANT,
     REPO,
     json_lines,
@@ -16,6 +15,8 @@ from tests.cli.helpers import (
     run_cli,
     write_module,
 )
+
+from runners_core import Event
 
 NO_PLUGINS = {"RUNNERS_CORE_PLUGINS": ""}  # memory:// backends, whatever is installed
 LINES = "hello\nthere\n\nhow are you\n"  # the blank line is skipped

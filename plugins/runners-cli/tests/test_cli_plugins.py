@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.conftest import Invoke
-from tests.cli.helpers import dist_site, json_lines, one_line_error, pythonpath, run_cli
+from cli_helpers import Invoke, dist_site, json_lines, one_line_error, pythonpath, run_cli
 
 BROKEN = """
 raise ImportError("this plugin is broken on purpose")
@@ -150,8 +149,8 @@ def test_builtin_commands_do_not_load_plugins(isolated: Path, tmp_path: Path) ->
 
 def test_importing_the_cli_stays_light() -> None:
     probe = (
-        "import sys, runners_core.cli, runners_core.cli.app;"
-        "runners_core.cli.app.build_app();"
+        "import sys, runners_cli, runners_cli.app;"
+        "runners_cli.app.build_app();"
         "heavy = ['runners_core.runner', 'runners_core.plugins.manager', 'pydantic', 'rich'];"
         "print([m for m in heavy if m in sys.modules])"
     )

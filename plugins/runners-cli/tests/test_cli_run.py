@@ -12,12 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from runners_core import Event
-from tests.cli.conftest import Invoke
-from tests.cli.helpers import (
+from cli_helpers import (
     ASSISTANT,
     RUNNERS,
+    Invoke,
     json_lines,
     one_line_error,
     require_sqlite,
@@ -25,6 +23,8 @@ from tests.cli.helpers import (
     subprocess_env,
     write_module,
 )
+
+from runners_core import Event
 
 NO_PLUGINS = {"RUNNERS_CORE_PLUGINS": ""}  # memory:// backends, whatever is installed
 

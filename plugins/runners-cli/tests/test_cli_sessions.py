@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.cli.conftest import Invoke
-from tests.cli.helpers import ASSISTANT, json_lines, one_line_error, require_sqlite, run_cli
+from cli_helpers import ASSISTANT, Invoke, json_lines, one_line_error, require_sqlite, run_cli
 
 
 @pytest.fixture
