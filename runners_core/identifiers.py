@@ -28,6 +28,15 @@ def validate_id(kind: str, value: object) -> str:
         raise ValidationError(
             f"{kind} is {len(value)} characters long; the limit is {MAX_ID_LENGTH}"
         )
+    if kind == "app_name" and "/" in value:
+        # Vertex-style resource names ("projects/p/locations/l/reasoningEngines/1"):
+        # each segment must be a plain identifier, so no path can climb out.
+        if all(_ID_PATTERN.match(segment) for segment in value.split("/")):
+            return value
+        raise ValidationError(
+            f"app_name {value!r} is not a valid identifier: '/'-separated segments must each "
+            "use letters, digits and . _ @ + = : - (starting with a letter or digit)"
+        )
     if not _ID_PATTERN.match(value):
         raise ValidationError(
             f"{kind} {value!r} is not a valid identifier: use letters, digits and . _ @ + = : -"

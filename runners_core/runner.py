@@ -208,7 +208,13 @@ class Runner:
                     continue
                 finished = True
                 if kind == "error":
-                    raise value
+                    if isinstance(value, Exception):
+                        raise value
+                    # As ADK: re-raising a CancelledError here would tell the caller's
+                    # own event loop that the caller was cancelled.
+                    raise RuntimeError(
+                        f"Agent run terminated by {type(value).__name__}."
+                    ) from value
                 return
         finally:
             if not finished:
@@ -235,6 +241,8 @@ class Runner:
             session = await self._load_session(user_id, session_id, run_config)
             ctx = self._new_context(session, run_config, new_message, invocation_id)
             try:
+                if invocation_id and _has_user_message(session, invocation_id):
+                    new_message = None  # re-running an invocation: its message is stored
                 if new_message is not None or state_delta:
                     await self._store_user_event(ctx, new_message, state_delta)
                 async with aclosing(self._run_agents(ctx, live=False)) as stream:
@@ -412,6 +420,7 @@ class Runner:
             content=message,
             actions=EventActions(state_delta=dict(state_delta or {})),
         )
+        _stamp_run_metadata(event, ctx.run_config)
         await self._persist(ctx, event)
 
     async def _persist(self, ctx: InvocationContext, event: Event) -> Event:
@@ -428,7 +437,9 @@ class Runner:
             event.invocation_id = ctx.invocation_id
         if not event.partial:
             event = ctx.take_pending_actions(event)
+        _stamp_run_metadata(event, ctx.run_config)
         event = await self._hooks.on_event(ctx, event)
+        _stamp_run_metadata(event, ctx.run_config)
         return await self._persist(ctx, event)
 
     async def _run_agents(
@@ -474,14 +485,78 @@ class Runner:
                 )
 
     def _find_agent_to_run(self, session: Session) -> BaseAgent:
-        """The agent that last spoke in the session (ADK's rule), else the root agent."""
+        """The agent that continues the conversation, by ADK's rules.
+
+        A user message answering a function call goes to the agent that made the
+        call. Otherwise the latest agent event decides: the target of a transfer,
+        or its author, keeps the conversation only if it may transfer back up the
+        tree (see :func:`is_transferable`); the root agent always may. An author
+        that may not (e.g. a step of a workflow agent) is passed over, and the root
+        agent runs when nothing qualifies.
+        """
+        root = self.agent
+        caller = _function_call_author(session.events)
+        if caller is not None and (agent := root.find_agent(caller)) is not None:
+            return agent
         for event in reversed(session.events):
-            if event.author == "user":
+            if event.author == "user" or not event.author:
                 continue
-            agent = self.agent.find_agent(event.author)
-            if agent is not None:
+            target = event.actions.transfer_to_agent
+            if target and (found := root.find_agent(target)) is not None:
+                if is_transferable(found):
+                    return found
+            if event.author == root.name:
+                return root
+            agent = root.find_sub_agent(event.author)
+            if agent is not None and is_transferable(agent):
                 return agent
-        return self.agent
+        return root
+
+
+def is_transferable(agent: BaseAgent) -> bool:
+    """Whether *agent* may keep the conversation across turns (ADK's rule).
+
+    It and every ancestor must be an LLM-style agent, one that has a
+    ``disallow_transfer_to_parent`` attribute, and none may set it. Workflow
+    agents (sequential, parallel, loop) and plain custom agents have no such
+    attribute, so the conversation returns to the root agent.
+    """
+    current: BaseAgent | None = agent
+    while current is not None:
+        if getattr(current, "disallow_transfer_to_parent", True):
+            return False
+        current = current.parent_agent
+    return True
+
+
+def _function_call_author(events: Sequence[Event]) -> str | None:
+    """The author of the call the last (user) event answers, matched by call id."""
+    if not events or events[-1].author != "user":
+        return None
+    responses = events[-1].get_function_responses()
+    call_id = responses[0].id if responses else None
+    if not call_id:
+        return None
+    for event in reversed(events[:-1]):
+        if any(call.id == call_id for call in event.get_function_calls()):
+            return event.author
+    return None
+
+
+def _has_user_message(session: Session, invocation_id: str) -> bool:
+    return any(
+        event.author == "user"
+        and event.invocation_id == invocation_id
+        and event.content is not None
+        and not event.get_function_responses()
+        for event in session.events
+    )
+
+
+def _stamp_run_metadata(event: Event, run_config: RunConfig) -> None:
+    """Merge ``run_config.custom_metadata`` into *event* (the event's own keys win), as ADK."""
+    if run_config.custom_metadata:
+        event.custom_metadata = {**run_config.custom_metadata, **(event.custom_metadata or {})}
 
 
 class InMemoryRunner(Runner):

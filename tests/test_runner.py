@@ -190,11 +190,15 @@ async def test_transfer_runs_target_now_and_resumes_with_it_next_turn():
     calls: list[str] = []
 
     class Router(BaseAgent):
+        disallow_transfer_to_parent: bool = False  # LLM-style: may keep the conversation
+
         async def _run_async_impl(self, ctx):
             calls.append(self.name)
             yield ctx.event("routing", actions=EventActions(transfer_to_agent="billing"))
 
     class Billing(BaseAgent):
+        disallow_transfer_to_parent: bool = False
+
         async def _run_async_impl(self, ctx):
             calls.append(self.name)
             yield ctx.event("billing here")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from runners_core.agents.run_config import RunConfig
 from runners_core.content import Content, Part
 from runners_core.errors import RunnersError
 from runners_core.events import Event, EventActions
@@ -12,7 +13,6 @@ from runners_core.sessions.state import State
 
 if TYPE_CHECKING:
     from runners_core.agents.base_agent import BaseAgent
-    from runners_core.agents.run_config import RunConfig
     from runners_core.artifacts.base import BaseArtifactService
     from runners_core.live import LiveRequestQueue
     from runners_core.memory.base import BaseMemoryService, SearchMemoryResponse
@@ -47,13 +47,17 @@ class InvocationContext:
     invocation_id: str
     agent: BaseAgent
     session: Session
-    run_config: RunConfig
+    run_config: RunConfig = field(default_factory=RunConfig)
     memory_service: BaseMemoryService | None = None
     artifact_service: BaseArtifactService | None = None
     user_content: Content | None = None
     branch: str | None = None
     live_request_queue: LiveRequestQueue | None = None
     _shared: _Shared = field(default_factory=_Shared, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.run_config is None:  # ADK's InvocationContext accepts run_config=None
+            self.run_config = RunConfig()
 
     # ------------------------------------------------------------------ identity
 

@@ -56,7 +56,9 @@ def every_part_kind() -> list[Part]:
 BAD_IDS: tuple[object, ...] = (
     "",
     "../escape",
-    "a/b",
+    "a/../b",
+    "/absolute",
+    "a//b",
     " leading-space",
     "nul\x00byte",
     "new\nline",
@@ -64,6 +66,12 @@ BAD_IDS: tuple[object, ...] = (
     42,
 )
 """Values no backend may accept as ``app_name``/``user_id``/``session_id``."""
+
+
+def bad_ids(field: str) -> tuple[object, ...]:
+    """BAD_IDS for *field*; only ``app_name`` may contain ``/`` (Vertex-style resource names)."""
+    return BAD_IDS if field == "app_name" else (*BAD_IDS, "a/b")
+
 
 BAD_ARTIFACT_NAMES: tuple[str, ...] = (
     "..",

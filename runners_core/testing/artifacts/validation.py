@@ -8,7 +8,7 @@ from runners_core.artifacts.base import BaseArtifactService
 from runners_core.content import Part
 from runners_core.errors import ValidationError
 from runners_core.testing.artifacts.suite import ArtifactSuite
-from runners_core.testing.builders import BAD_ARTIFACT_NAMES, BAD_IDS
+from runners_core.testing.builders import BAD_ARTIFACT_NAMES, bad_ids
 
 CAPABILITY = None
 
@@ -48,7 +48,7 @@ class Validation(ArtifactSuite):
     ) -> None:
         good = self.scope()
         for field in ("app_name", "user_id", "session_id"):
-            for bad in BAD_IDS:
+            for bad in bad_ids(field):
                 if field == "session_id" and bad == "":
                     continue  # an empty session id is treated as "no session" by some callers
                 with pytest.raises(ValidationError):

@@ -61,6 +61,31 @@ class Isolation(SessionSuite):
             "user isolation: an append addressed to another user landed in this session"
         )
 
+    async def test_slash_app_names_stay_apart(self, service: BaseSessionService) -> None:
+        """Vertex-style app names ("projects/p/...") must not collide with shorter names."""
+        base = unique("app")
+        nested = f"{base}/users/u"
+        outer = await service.create_session(
+            app_name=base, user_id="u", session_id="s", state={"app:k": "outer", "user:k": 1}
+        )
+        inner = await service.create_session(
+            app_name=nested, user_id="u", session_id="s", state={"app:k": "inner"}
+        )
+        await service.append_event(inner, user_event("inside"))
+        listed = await service.list_sessions(app_name=base)
+        assert [(s.app_name, s.id) for s in listed.sessions] == [(base, "s")], (
+            "app isolation: an app name containing '/' leaked into a shorter app's listing"
+        )
+        reloaded = await self.reload(service, outer)
+        assert reloaded.state == {"app:k": "outer", "user:k": 1} and ids(reloaded) == [], (
+            "app isolation: state or events of app "
+            f"{nested!r} reached app {base!r}: {reloaded.state}"
+        )
+        again = await self.reload(service, inner)
+        assert again.state == {"app:k": "inner"} and len(again.events) == 1, (
+            "app isolation: an app name containing '/' must store and load its own session"
+        )
+
     async def test_listing_never_crosses_apps(self, service: BaseSessionService) -> None:
         one, two = unique("app"), unique("app")
         await service.create_session(app_name=one, user_id="u", session_id="s1")

@@ -7,7 +7,7 @@ import pytest
 from runners_core.errors import ValidationError
 from runners_core.events import Event
 from runners_core.sessions.base import BaseSessionService
-from runners_core.testing.builders import BAD_IDS, unique, user_event
+from runners_core.testing.builders import BAD_IDS, bad_ids, unique, user_event
 from runners_core.testing.sessions.suite import SessionSuite, ids
 
 CAPABILITY = None
@@ -19,7 +19,7 @@ class Validation(SessionSuite):
     ) -> None:
         good = {"app_name": unique("app"), "user_id": "u", "session_id": "s"}
         for field in ("app_name", "user_id", "session_id"):
-            for bad in BAD_IDS:
+            for bad in bad_ids(field):
                 key = {**good, field: bad}
                 for call in (service.create_session, service.get_session, service.delete_session):
                     if call == service.create_session and field == "session_id" and bad == "":
