@@ -14,7 +14,9 @@ What it shows:
 * **a transfer between two agents**: ``note <text>`` makes the assistant hand
   the turn to the ``notetaker`` sub-agent (an event with
   ``actions.transfer_to_agent``); the next turn starts with the notetaker (the
-  agent that spoke last), which hands anything that is not a note back;
+  agent that spoke last: both agents declare ``disallow_transfer_to_parent``,
+  which marks them as LLM-style agents that may keep the conversation, as
+  ADK's rule asks), which hands anything that is not a note back;
 * **artifacts**: the notetaker saves every note as a new version of ``notes.md``;
 * **memory across sessions**: ``recall <words>`` searches the memory service.
   ``runners run`` closes the session when it ends (``Runner.close_session``),
@@ -61,6 +63,8 @@ def is_note(text: str) -> bool:
 class Notetaker(BaseAgent):
     """Saves notes as versions of an artifact; hands every other message back."""
 
+    disallow_transfer_to_parent: bool = False
+
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         text = user_text(ctx)
         if not is_note(text):
@@ -81,6 +85,8 @@ class Notetaker(BaseAgent):
 
 class Assistant(BaseAgent):
     """Greets, counts, reports state, searches memory; passes notes to the notetaker."""
+
+    disallow_transfer_to_parent: bool = False
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         text = user_text(ctx)
