@@ -7,7 +7,7 @@
         0.data   0.json                         payload and its JSON sidecar
         1.data   1.json
 
-Each value is one path component (see :mod:`runners_files.layout`). A save writes the
+Each value is one path component (see :mod:`runners_core.artifacts.keys`). A save writes the
 payload to a temporary file in the artifact's directory and fsyncs it, then claims the
 next version by hard-linking it as ``<n>.data``: ``link`` fails when the name exists,
 so two writers, in any processes, never get the same number. The sidecar is written the
@@ -32,6 +32,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic_core import PydanticSerializationError, to_json
 
+from runners_core.artifacts import keys
 from runners_core.artifacts.base import (
     DEFAULT_MAX_ARTIFACT_BYTES,
     ArtifactData,
@@ -39,7 +40,7 @@ from runners_core.artifacts.base import (
     StoredArtifact,
 )
 from runners_core.errors import BackendError, ValidationError
-from runners_files import layout, tree
+from runners_files import tree
 from runners_files.errors import ForeignContentError
 from runners_files.root import RootInfo, prepare
 from runners_files.settings import parse_url
@@ -115,7 +116,7 @@ class FileArtifactService(BaseArtifactService):
         def put(root_fd: int, info: RootInfo) -> int:
             sidecar["sha256"] = hashlib.sha256(data.data).hexdigest()
             parts = [*self._scope_parts(info, app_name, user_id, session_id)]
-            parts.append(layout.encode(filename, fold_case=info.fold_case))
+            parts.append(keys.encode(filename, fold_case=info.fold_case))
             with tree.opened(root_fd, parts, create=True) as art:
                 assert art is not None
                 committed, claimed = _scan(art, parts)
@@ -147,7 +148,7 @@ class FileArtifactService(BaseArtifactService):
     ) -> StoredArtifact | None:
         def get(root_fd: int, info: RootInfo) -> StoredArtifact | None:
             parts = [*self._scope_parts(info, app_name, user_id, session_id)]
-            parts.append(layout.encode(filename, fold_case=info.fold_case))
+            parts.append(keys.encode(filename, fold_case=info.fold_case))
             with tree.opened(root_fd, parts, create=False) as art:
                 if art is None:
                     return None
@@ -199,7 +200,7 @@ class FileArtifactService(BaseArtifactService):
     ) -> list[StoredArtifact]:
         def versions(root_fd: int, info: RootInfo) -> list[StoredArtifact]:
             parts = [*self._scope_parts(info, app_name, user_id, session_id)]
-            parts.append(layout.encode(filename, fold_case=info.fold_case))
+            parts.append(keys.encode(filename, fold_case=info.fold_case))
             out: list[StoredArtifact] = []
             with tree.opened(root_fd, parts, create=False) as art:
                 if art is None:
@@ -218,7 +219,7 @@ class FileArtifactService(BaseArtifactService):
     ) -> None:
         def delete(root_fd: int, info: RootInfo) -> None:
             parts = self._scope_parts(info, app_name, user_id, session_id)
-            entry = layout.encode(filename, fold_case=info.fold_case)
+            entry = keys.encode(filename, fold_case=info.fold_case)
             with tree.opened(root_fd, parts, create=False) as scope:
                 if scope is None:
                     return
@@ -244,7 +245,7 @@ class FileArtifactService(BaseArtifactService):
         """The ``file://`` URI of the version's payload file."""
         info = self._root_info()
         parts = self._scope_parts(info, app_name, user_id, session_id)
-        entry = layout.encode(filename, fold_case=info.fold_case)
+        entry = keys.encode(filename, fold_case=info.fold_case)
         return self.root.joinpath(*parts, entry, f"{version}.data").as_uri()
 
     # ------------------------------------------------------------------ helpers
@@ -254,10 +255,10 @@ class FileArtifactService(BaseArtifactService):
         info: RootInfo, app_name: str, user_id: str, session_id: str | None
     ) -> list[str]:
         fold = info.fold_case
-        parts = [layout.encode(app_name, fold_case=fold), layout.encode(user_id, fold_case=fold)]
+        parts = [keys.encode(app_name, fold_case=fold), keys.encode(user_id, fold_case=fold)]
         if session_id is None:
             return [*parts, "user"]
-        return [*parts, "sessions", layout.encode(session_id, fold_case=fold)]
+        return [*parts, "sessions", keys.encode(session_id, fold_case=fold)]
 
     def _root_info(self) -> RootInfo:
         with self._info_lock:
@@ -348,13 +349,13 @@ def _name_of(scope: int, parts: list[str], info: RootInfo) -> str | None:
         committed, _ = _scan(art, parts)
         if not committed:
             return None  # a first save in progress, or one that crashed
-        if layout.is_hashed(entry):
+        if keys.is_hashed(entry):
             raw = _read(art, parts, f"{max(committed)}.json")
             name = _sidecar_name(raw)
-            if name is None or not layout.hashed_matches(entry, name):
+            if name is None or not keys.hashed_matches(entry, name):
                 raise _foreign(parts, "is a hashed name whose sidecar does not match it")
             return name
-    name = layout.decode(entry, fold_case=info.fold_case)
+    name = keys.decode(entry, fold_case=info.fold_case)
     if name is None:
         raise _foreign(parts, "is not a name runners-files would write")
     return name

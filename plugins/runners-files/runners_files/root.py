@@ -1,7 +1,7 @@
 """The artifact root and its marker file, ``.runners-files.json``.
 
 The marker says the directory is a runners-files store, which layout version wrote it
-and whether names are case-folded (see :mod:`runners_files.layout`). A root is created
+and whether names are case-folded (see :mod:`runners_core.artifacts.keys`). A root is created
 (with the marker) when it is missing or empty; a non-empty directory without a marker
 is refused, so a mistyped URL never scatters artifacts over, say, a home directory.
 """

@@ -3,7 +3,7 @@
 Every path below the root is walked one component at a time with ``O_NOFOLLOW``
 relative to the parent's descriptor (``dir_fd``), so a symbolic link planted anywhere
 inside the root, pointing anywhere, is refused instead of followed, even if it appears
-between a check and a use. Components come from :mod:`runners_files.layout`, so they
+between a check and a use. Components come from :mod:`runners_core.artifacts.keys`, so they
 never contain ``/`` or ``..``.
 """
 

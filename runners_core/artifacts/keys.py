@@ -1,19 +1,19 @@
-"""How identifiers and artifact names become directory entries.
+"""Identifiers and artifact names as single path components (directory entries, key parts).
 
-Every app name, user id, session id and artifact name is stored as exactly one path
-component, so an artifact named ``reports/q1.txt`` cannot be confused with a folder,
-and no value can add, skip or leave a directory level. The encoding is percent-escaping
-of the few characters that would break that:
+Backends that store artifacts under paths (files, object stores) keep every app name,
+user id, session id and artifact name in exactly one component, so an artifact named
+``reports/q1.txt`` cannot be confused with a folder, and no value can add, skip or leave
+a level. The encoding is percent-escaping of the few characters that would break that:
 
 - ``/`` (a separator) and ``%`` (the escape itself);
-- a leading ``.`` (entries starting with a dot are the store's own: temporary files,
-  the root marker, directories being deleted) and a leading ``~`` (hashed entries);
-- on a case-insensitive file system (recorded in the root marker), every upper-case
-  ASCII letter and every non-ASCII character, so two names that differ only in case or
-  Unicode normalisation never share a directory.
+- a leading ``.`` (entries starting with a dot are left to the backend's own use:
+  temporary files, markers) and a leading ``~`` (hashed entries);
+- with *fold_case* (for case-insensitive file systems), every upper-case ASCII letter
+  and every non-ASCII character, so two values that differ only in case or Unicode
+  normalisation never share a component.
 
 An encoding longer than :data:`MAX_ENTRY_BYTES` is replaced by ``~`` and the SHA-256 of
-the value; the exact value is then read from the version sidecars.
+the value; the backend then keeps the exact value elsewhere (a sidecar).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import re
 from urllib.parse import unquote
 
 MAX_ENTRY_BYTES = 200
-"""File systems allow 255 bytes per component; stay well below to leave room for suffixes."""
+"""File systems allow 255 bytes per component; stay well below, leaving room for suffixes."""
 
 HASHED_PREFIX = "~"
 _HASHED = re.compile(r"^~[0-9a-f]{64}$")
