@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import hashlib
-import json
 import os
 import re
 import threading
@@ -30,16 +28,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from pydantic_core import PydanticSerializationError, to_json
-
-from runners_core.artifacts import keys
+from runners_core.artifacts import keys, sidecars
 from runners_core.artifacts.base import (
     DEFAULT_MAX_ARTIFACT_BYTES,
     ArtifactData,
     BaseArtifactService,
     StoredArtifact,
 )
-from runners_core.errors import BackendError, ValidationError
+from runners_core.errors import BackendError
 from runners_files import tree
 from runners_files.errors import ForeignContentError
 from runners_files.root import RootInfo, prepare
@@ -49,15 +45,6 @@ T = TypeVar("T")
 
 SIDECAR_FORMAT = "runners-files/1"
 _VERSION_FILE = re.compile(r"^(0|[1-9][0-9]{0,17})\.(data|json)$")
-_SIDECAR_FIELDS = {
-    "name": str,
-    "version": int,
-    "kind": str,
-    "size": int,
-    "sha256": str,
-    "create_time": (int, float),
-    "custom_metadata": dict,
-}
 
 
 class FileArtifactService(BaseArtifactService):
@@ -93,28 +80,18 @@ class FileArtifactService(BaseArtifactService):
         data: ArtifactData,
         now: float,
     ) -> int:
-        try:
-            metadata = json.loads(to_json(data.custom_metadata))
-        except (PydanticSerializationError, ValueError) as exc:
-            raise ValidationError(
-                f"custom_metadata of artifact {filename!r} cannot be stored as JSON ({exc}); "
-                "use strings, numbers, booleans, lists and dicts"
-            ) from None
-        sidecar = {
-            "format": SIDECAR_FORMAT,
-            "app_name": app_name,
-            "user_id": user_id,
-            "session_id": session_id,
-            "name": filename,
-            "kind": data.kind,
-            "mime_type": data.mime_type,
-            "custom_metadata": metadata,
-            "create_time": now,
-            "size": len(data.data),
-        }
+        sidecar = sidecars.describe(
+            format=SIDECAR_FORMAT,
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            filename=filename,
+            data=data,
+            now=now,
+        )
 
         def put(root_fd: int, info: RootInfo) -> int:
-            sidecar["sha256"] = hashlib.sha256(data.data).hexdigest()
+            sidecar["sha256"] = sidecars.checksum(data.data)
             parts = [*self._scope_parts(info, app_name, user_id, session_id)]
             parts.append(keys.encode(filename, fold_case=info.fold_case))
             with tree.opened(root_fd, parts, create=True) as art:
@@ -128,7 +105,7 @@ class FileArtifactService(BaseArtifactService):
                     while not tree.link_new(art, temp, f"{version}.data"):
                         version += 1
                     sidecar["version"] = version
-                    meta = tree.write_temp(art, json.dumps(sidecar, ensure_ascii=False).encode())
+                    meta = tree.write_temp(art, sidecars.encode(sidecar))
                     os.rename(meta, f"{version}.json", src_dir_fd=art, dst_dir_fd=art)
                 finally:
                     tree.remove(art, temp)
@@ -162,19 +139,15 @@ class FileArtifactService(BaseArtifactService):
                 if sidecar is None:
                     return None
                 payload = _read(art, parts, f"{wanted}.data")
-                where = tree.relative([*parts, f"{wanted}.data"])
-                if payload is None or len(payload) != sidecar["size"]:
+                problem = sidecars.payload_problem(sidecar, payload)
+                if problem is not None:
+                    where = tree.relative([*parts, f"{wanted}.data"])
                     raise BackendError(
-                        f"artifact file {where!r} is missing or truncated (expected "
-                        f"{sidecar['size']} bytes); restore it from a backup or delete the "
-                        "artifact"
+                        f"artifact file {where!r} {problem}; restore it from a backup or "
+                        "delete the artifact"
                     )
-                if hashlib.sha256(payload).hexdigest() != sidecar["sha256"]:
-                    raise BackendError(
-                        f"artifact file {where!r} does not match the SHA-256 in its sidecar: "
-                        "it was changed or damaged on disk; restore it or delete the artifact"
-                    )
-                return _stored(sidecar, payload)
+                assert payload is not None
+                return sidecars.stored(sidecar, payload)
 
         return await self._run("loading an artifact", get)
 
@@ -209,7 +182,7 @@ class FileArtifactService(BaseArtifactService):
                 for number in sorted(committed):
                     sidecar = _read_sidecar(art, parts, number, filename)
                     if sidecar is not None:  # None: deleted meanwhile
-                        out.append(_stored(sidecar, b""))
+                        out.append(sidecars.stored(sidecar, b""))
             return out
 
         return await self._run("listing artifact versions", versions)
@@ -321,16 +294,9 @@ def _read_sidecar(art: int, parts: list[str], version: int, filename: str) -> di
         return None
     where = [*parts, f"{version}.json"]
     try:
-        sidecar = json.loads(raw)
-    except ValueError:
-        raise _foreign(where, "is not JSON") from None
-    if not isinstance(sidecar, dict) or sidecar.get("format") != SIDECAR_FORMAT:
-        raise _foreign(where, f"is not a {SIDECAR_FORMAT} sidecar")
-    for key, kind in _SIDECAR_FIELDS.items():
-        if not isinstance(sidecar.get(key), kind):
-            raise _foreign(where, f"has no valid {key!r}")
-    if sidecar["version"] != version:
-        raise _foreign(where, f"describes version {sidecar['version']}")
+        sidecar = sidecars.parse(raw, format=SIDECAR_FORMAT, version=version)
+    except ValueError as exc:
+        raise _foreign(where, str(exc)) from None
     if sidecar["name"] != filename:
         raise ForeignContentError(
             f"{tree.relative(where)!r} belongs to artifact {sidecar['name']!r}, not "
@@ -351,7 +317,7 @@ def _name_of(scope: int, parts: list[str], info: RootInfo) -> str | None:
             return None  # a first save in progress, or one that crashed
         if keys.is_hashed(entry):
             raw = _read(art, parts, f"{max(committed)}.json")
-            name = _sidecar_name(raw)
+            name = sidecars.name_in(raw)
             if name is None or not keys.hashed_matches(entry, name):
                 raise _foreign(parts, "is a hashed name whose sidecar does not match it")
             return name
@@ -359,21 +325,6 @@ def _name_of(scope: int, parts: list[str], info: RootInfo) -> str | None:
     if name is None:
         raise _foreign(parts, "is not a name runners-files would write")
     return name
-
-
-def _sidecar_name(raw: bytes | None) -> str | None:
-    try:
-        name = json.loads(raw or b"").get("name")
-    except (ValueError, AttributeError):
-        return None
-    return name if isinstance(name, str) else None
-
-
-def _stored(sidecar: dict[str, Any], payload: bytes) -> StoredArtifact:
-    data = ArtifactData(
-        sidecar["kind"], payload, sidecar.get("mime_type"), dict(sidecar["custom_metadata"])
-    )
-    return StoredArtifact(sidecar["version"], data, float(sidecar["create_time"]))
 
 
 def _foreign(parts: list[str], what: str) -> ForeignContentError:
