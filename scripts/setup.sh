@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv and install the kernel, every plugin under plugins/ and every example
-# package under examples/ (editable), as on a new machine. Safe to run again.
+# Create .venv and install the kernel, every plugin under plugins/ (with its `test` extra,
+# if it has one) and every example package under examples/ (editable), as on a new
+# machine. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -11,7 +12,12 @@ fi
 args=(-e ".[dev]")
 for dir in plugins/*/ examples/*/; do
   if [ -f "$dir/pyproject.toml" ]; then
-    args+=(-e "$dir")
+    # A package's `test` extra holds what its tests need (runners-s3: moto[server]).
+    if grep -q '^test = ' "$dir/pyproject.toml"; then
+      args+=(-e "${dir%/}[test]")
+    else
+      args+=(-e "$dir")
+    fi
   fi
 done
 .venv/bin/python -m pip install -q "${args[@]}"

@@ -194,6 +194,12 @@ class S3Clients:
             return BackendError(
                 f"{what}: the bucket of {where} is in another region ({code}); set ?region="
             )
+        if code in ("NotImplemented", "501"):
+            return BackendError(
+                f"{what}: the store behind {where} does not implement a request runners-s3 "
+                f"needs ({code}), most likely conditional writes (If-None-Match), which "
+                "allocate version numbers safely; use a store that supports them"
+            )
         if code in RETRYABLE_CODES:
             return RetryableBackendError(
                 f"{what}: S3 is busy or failing for {where} ({code}); the call can be retried"
