@@ -1,42 +1,28 @@
 """Message content: a :class:`Content` is a role plus a list of :class:`Part` objects.
 
-The shapes follow ``google.genai.types`` closely enough that ADK users recognise
-them, without depending on the genai SDK.
+The shapes are those of ``google.genai.types`` (same field names, same camelCase
+JSON, bytes as base64), without depending on the genai SDK, so content an ADK
+agent produced is stored and read back without loss.
 """
 
 from __future__ import annotations
 
-import base64
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import Field
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+from runners_core.wire import Base64Bytes, ReportModel, WireModel
 
 
-class Blob(_Model):
+class Blob(WireModel):
     """Raw bytes with a MIME type, carried inline (images, audio chunks, files)."""
 
     mime_type: str | None = None
-    data: bytes = b""
+    data: Base64Bytes = b""
     display_name: str | None = None
 
-    @field_validator("data", mode="before")
-    @classmethod
-    def _decode_base64(cls, value: Any) -> Any:
-        # JSON has no bytes: stored and exported blobs travel as base64 text.
-        if isinstance(value, str):
-            return base64.b64decode(value.encode("ascii"), validate=True)
-        return value
 
-    @field_serializer("data", when_used="json")
-    def _encode_base64(self, value: bytes) -> str:
-        return base64.b64encode(value).decode("ascii")
-
-
-class FileData(_Model):
+class FileData(WireModel):
     """A reference to a file stored elsewhere, by URI."""
 
     file_uri: str
@@ -44,31 +30,144 @@ class FileData(_Model):
     display_name: str | None = None
 
 
-class FunctionCall(_Model):
+class PartialArg(ReportModel):
+    """A fragment of a function call's arguments, streamed before the call completes."""
+
+    json_path: str | None = None
+    string_value: str | None = None
+    number_value: float | None = None
+    bool_value: bool | None = None
+    null_value: Literal["NULL_VALUE"] | None = None
+    will_continue: bool | None = None
+
+
+class FunctionCall(WireModel):
     """A model's request to call a tool."""
 
     id: str | None = None
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
+    partial_args: list[PartialArg] | None = None
+    will_continue: bool | None = None
 
 
-class FunctionResponse(_Model):
+class FunctionResponsePart(WireModel):
+    """Media returned by a tool alongside its structured response."""
+
+    inline_data: Blob | None = None
+    file_data: FileData | None = None
+    media_processing: str | None = None
+
+
+class FunctionResponse(WireModel):
     """The result of a tool call, sent back to the model."""
 
     id: str | None = None
     name: str
     response: dict[str, Any] = Field(default_factory=dict)
+    will_continue: bool | None = None
+    scheduling: str | None = None
+    parts: list[FunctionResponsePart] | None = None
 
 
-class Part(_Model):
-    """One piece of a message: exactly one of its fields is normally set."""
+class ExecutableCode(ReportModel):
+    """Code the model generated for a code-execution tool."""
+
+    id: str | None = None
+    code: str | None = None
+    language: str | None = None
+
+
+class CodeExecutionResult(ReportModel):
+    """The outcome of running :class:`ExecutableCode`."""
+
+    id: str | None = None
+    outcome: str | None = None
+    output: str | None = None
+
+
+class VideoMetadata(ReportModel):
+    """Which slice of a video part the model should look at."""
+
+    start_offset: str | None = None
+    end_offset: str | None = None
+    fps: float | None = None
+
+
+class ToolCall(ReportModel):
+    """A call of a server-side (model-hosted) tool such as search."""
+
+    id: str | None = None
+    tool_type: str | None = None
+    args: dict[str, Any] | None = None
+
+
+class ToolResponse(ReportModel):
+    """The result of a server-side tool call."""
+
+    id: str | None = None
+    tool_type: str | None = None
+    response: dict[str, Any] | None = None
+
+
+class PartMediaResolution(ReportModel):
+    """The resolution the model used for a media part."""
+
+    level: str | None = None
+    num_tokens: int | None = None
+
+
+class WordInfo(ReportModel):
+    """One word of a transcription with its offsets."""
+
+    word: str | None = None
+    start_offset: str | None = None
+    end_offset: str | None = None
+
+
+class Transcription(ReportModel):
+    """Text transcribed from audio (the user's input or the model's output)."""
+
+    text: str | None = None
+    finished: bool | None = None
+    language_code: str | None = None
+    speaker_label: str | None = None
+    words: list[WordInfo] | None = None
+    start_offset: str | None = None
+    end_offset: str | None = None
+
+
+class SpeechMetadata(ReportModel):
+    """Who speaks a generated speech part, and how."""
+
+    speaker: str | None = None
+    style: str | None = None
+
+
+class Part(WireModel):
+    """One piece of a message: exactly one of its payload fields is normally set.
+
+    ``thought`` marks the model's reasoning; ``thought_signature`` is the opaque
+    token a thinking model needs back on the next call, kept byte for byte.
+    """
 
     text: str | None = None
     thought: bool | None = None
+    thought_signature: Base64Bytes | None = None
     inline_data: Blob | None = None
     file_data: FileData | None = None
     function_call: FunctionCall | None = None
     function_response: FunctionResponse | None = None
+    executable_code: ExecutableCode | None = None
+    code_execution_result: CodeExecutionResult | None = None
+    video_metadata: VideoMetadata | None = None
+    tool_call: ToolCall | None = None
+    tool_response: ToolResponse | None = None
+    media_resolution: PartMediaResolution | None = None
+    part_metadata: dict[str, Any] | None = None
+    audio_transcription: Transcription | None = None
+    media_processing: str | None = None
+    speech_metadata: SpeechMetadata | None = None
 
     @classmethod
     def from_text(cls, text: str) -> Part:
@@ -93,7 +192,7 @@ class Part(_Model):
         return cls(function_response=FunctionResponse(name=name, response=response, id=id))
 
 
-class Content(_Model):
+class Content(WireModel):
     """A message: who said it (``user`` or ``model``) and its parts."""
 
     role: str | None = None
@@ -105,5 +204,5 @@ class Content(_Model):
 
     @property
     def text(self) -> str:
-        """The concatenated text of all text parts (empty if there are none)."""
-        return "".join(part.text for part in self.parts if part.text)
+        """The concatenated text of all text parts, thoughts excluded (empty if none)."""
+        return "".join(part.text for part in self.parts if part.text and not part.thought)

@@ -12,33 +12,65 @@ import asyncio
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from runners_core.content import Blob, Content
 from runners_core.errors import RunnersError, ValidationError
 from runners_core.events import Event
+from runners_core.wire import WireModel
 
 LiveTap = Callable[["LiveRequest"], Awaitable["LiveRequest"]]
 
 
-class LiveRequest(BaseModel):
-    """One message from the caller to a live agent: exactly one field is set.
-
-    ``content`` is a complete user message (stored in the session by
-    ``Runner.run_live``); ``blob`` is a realtime chunk such as raw audio (never
-    stored); ``activity_start``/``activity_end`` mark the user's turn;
-    ``close`` ends the conversation.
-    """
+class ActivityStart(BaseModel):
+    """The user started speaking or typing (carries no data, as in google-genai)."""
 
     model_config = ConfigDict(extra="forbid")
 
+
+class ActivityEnd(BaseModel):
+    """The user's turn ended (carries no data, as in google-genai)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _activity(marker: type[BaseModel]) -> Callable[[Any], Any]:
+    # ``activity_start=True`` (this package's older spelling) still means "present".
+    def coerce(value: Any) -> Any:
+        if value is True:
+            return marker()
+        if value is False:
+            return None
+        return value
+
+    return coerce
+
+
+class LiveRequest(WireModel):
+    """One message from the caller to a live agent, shaped as ADK's ``LiveRequest``.
+
+    Exactly one of these is set: ``content`` (a complete user message, stored
+    in the session by ``Runner.run_live``; ``partial=True`` marks an update that
+    does not complete the turn), ``blob`` (a realtime chunk such as raw audio,
+    never stored), ``activity_start``/``activity_end`` (the user's turn, when the
+    client detects voice activity itself), ``audio_stream_end`` (flush cached
+    audio) or ``close`` (end the conversation). ``state_delta`` may come alone or
+    with any of them; ``Runner.run_live`` applies it to the session with a user
+    event, whatever else the request carries.
+    """
+
     content: Content | None = None
     blob: Blob | None = None
-    activity_start: bool = False
-    activity_end: bool = False
+    activity_start: Annotated[ActivityStart | None, BeforeValidator(_activity(ActivityStart))] = (
+        None
+    )
+    activity_end: Annotated[ActivityEnd | None, BeforeValidator(_activity(ActivityEnd))] = None
+    audio_stream_end: bool = False
     close: bool = False
+    partial: bool = False
+    state_delta: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> LiveRequest:
@@ -47,18 +79,22 @@ class LiveRequest(BaseModel):
             for name, value in (
                 ("content", self.content is not None),
                 ("blob", self.blob is not None),
-                ("activity_start", self.activity_start),
-                ("activity_end", self.activity_end),
+                ("activity_start", self.activity_start is not None),
+                ("activity_end", self.activity_end is not None),
+                ("audio_stream_end", self.audio_stream_end),
                 ("close", self.close),
             )
             if value
         ]
-        if len(given) != 1:
+        if len(given) > 1 or (not given and self.state_delta is None):
             raise ValueError(
                 "a LiveRequest carries exactly one of content, blob, activity_start, "
-                f"activity_end, close; got {', '.join(given) or 'none'}. Send them as "
+                "activity_end, audio_stream_end, close (state_delta may come alone or "
+                f"with any of them); got {', '.join(given) or 'none'}. Send them as "
                 "separate requests"
             )
+        if self.partial and self.content is None:
+            raise ValueError("partial=True marks a partial content update; give content too")
         return self
 
 
@@ -116,14 +152,17 @@ class LiveRequestQueue:
             waiters, self._waiters = self._waiters, []
         _wake(waiters)
 
-    def send_content(self, content: Content) -> None:
-        """Send a complete user message (``run_live`` stores it as a user event)."""
+    def send_content(self, content: Content, partial: bool = False) -> None:
+        """Send a user message (``run_live`` stores it as a user event).
+
+        ``partial=True`` marks an update that does not complete the model's turn.
+        """
         if not isinstance(content, Content):
             raise ValidationError(
                 f"send_content takes a runners_core.Content, got {type(content).__name__}; "
                 "build one with Content.from_text('...')"
             )
-        self.send(LiveRequest(content=content))
+        self.send(LiveRequest(content=content, partial=partial))
 
     def send_realtime(self, blob: Blob) -> None:
         """Send a realtime chunk (e.g. raw audio); it reaches the agent but is never stored."""
@@ -136,11 +175,19 @@ class LiveRequestQueue:
 
     def send_activity_start(self) -> None:
         """Signal that the user started speaking or typing."""
-        self.send(LiveRequest(activity_start=True))
+        self.send(LiveRequest(activity_start=ActivityStart()))
 
     def send_activity_end(self) -> None:
         """Signal that the user's turn ended."""
-        self.send(LiveRequest(activity_end=True))
+        self.send(LiveRequest(activity_end=ActivityEnd()))
+
+    def send_audio_stream_end(self) -> None:
+        """Signal that the audio stream paused (e.g. muted): the model flushes cached audio."""
+        self.send(LiveRequest(audio_stream_end=True))
+
+    def send_state_delta(self, state_delta: dict[str, Any]) -> None:
+        """Apply *state_delta* to the session (stored as a user event) without a message."""
+        self.send(LiveRequest(state_delta=state_delta))
 
     def close(self) -> None:
         """Close the queue; calling it again does nothing."""

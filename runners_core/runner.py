@@ -602,14 +602,16 @@ class _LiveInbox:
 
     async def take(self, request: LiveRequest) -> LiveRequest:
         self.raise_failure()
-        if request.content is None or self.ctx is None:
+        if (request.content is None and request.state_delta is None) or self.ctx is None:
             return request
         try:
-            await self._runner._store_user_event(self.ctx, request.content, None)
+            await self._runner._store_user_event(self.ctx, request.content, request.state_delta)
         except Exception as exc:
             self._failure = exc
             self._queue.close()
             raise
+        if request.content is None:
+            return request
         return request.model_copy(update={"content": self.ctx.user_content})
 
     def raise_failure(self) -> None:

@@ -8,16 +8,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from runners_core.events import Event
+from runners_core.wire import WireModel
 
 
-class Session(BaseModel):
+class Session(WireModel):
     """One conversation between a user and an app: its state and its event history.
 
     ``state`` is the merged view: session keys as they are, app-wide keys with
-    their ``app:`` prefix and user-wide keys with their ``user:`` prefix.
+    their ``app:`` prefix and user-wide keys with their ``user:`` prefix. Its
+    JSON is ADK's (``appName``, ``lastUpdateTime`` with ``by_alias=True``).
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str
     app_name: str
@@ -40,14 +40,14 @@ class GetSessionConfig(BaseModel):
     after_timestamp: float | None = None
 
 
-class ListSessionsResponse(BaseModel):
+class ListSessionsResponse(WireModel):
     """A page of sessions (without their events); pass ``next_page_token`` for the next."""
 
     sessions: list[Session] = Field(default_factory=list)
     next_page_token: str | None = None
 
 
-class ListEventsResponse(BaseModel):
+class ListEventsResponse(WireModel):
     """A page of a session's events, oldest first; pass ``next_page_token`` for the next."""
 
     events: list[Event] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from runners_core import (
     Content,
     Event,
     InvocationContext,
+    LiveRequest,
     LiveRequestQueue,
     Part,
     RunConfig,
@@ -256,3 +257,17 @@ def test_sse_through_the_sync_run_stores_only_the_final_event():
     )
     assert [e.partial for e in events] == [True, True, True, None]
     assert asyncio.run(stored(runner)) == ["user:q", "sse:streamed answer here"]
+
+
+async def test_a_state_delta_request_is_applied_to_the_session():
+    # As in ADK: state_delta is applied whatever else the request carries, even alone.
+    runner = live_runner()
+    queue = LiveRequestQueue()
+    queue.send_state_delta({"mood": "calm"})
+    queue.send(LiveRequest(content=say("hi"), state_delta={"user:lang": "fr"}))
+    queue.close()
+    await run_all(runner, queue)
+    session = await runner.session_service.get_session(app_name="live", user_id="u", session_id="s")
+    assert session.state["mood"] == "calm" and session.state["user:lang"] == "fr"
+    deltas = [(e.author, e.actions.state_delta) for e in session.events if e.actions.state_delta]
+    assert deltas == [("user", {"mood": "calm"}), ("user", {"user:lang": "fr"})]

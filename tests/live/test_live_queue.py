@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from runners_core import Blob, Content, LiveRequest, LiveRequestQueue
 from runners_core.errors import RunnersError, ValidationError
-from runners_core.live import LiveRequestQueueClosedError
+from runners_core.live import ActivityStart, LiveRequestQueueClosedError
 
 
 async def drain(queue: LiveRequestQueue) -> list[LiveRequest]:
@@ -28,7 +28,10 @@ async def test_requests_come_out_in_the_order_sent():
     queue.send(LiveRequest(content=Content.from_text("bye")))
     queue.close()
     requests = await drain(queue)
-    assert [r.activity_start for r in requests] == [True, False, False, False, False]
+    # As in ADK: the activity markers are ActivityStart()/ActivityEnd() or None.
+    assert [r.activity_start is not None for r in requests] == [True, False, False, False, False]
+    assert requests[0].activity_start == ActivityStart()
+    assert [r.activity_end for r in requests].count(None) == 4
     assert requests[1].content == Content.from_text("hi")
     assert requests[2].blob == blob
     assert requests[3].activity_end
@@ -84,7 +87,12 @@ def test_wrong_argument_types_are_rejected_with_a_fix():
 
 @pytest.mark.parametrize(
     "fields",
-    [{}, {"activity_start": True, "activity_end": True}, {"close": True, "content": Content()}],
+    [
+        {},
+        {"activity_start": True, "activity_end": True},
+        {"close": True, "content": Content()},
+        {"audio_stream_end": True, "blob": Blob(data=b"x")},
+    ],
 )
 def test_a_live_request_carries_exactly_one_thing(fields):
     with pytest.raises(PydanticValidationError, match="exactly one of"):

@@ -7,6 +7,7 @@ from runners_core.events import Event, EventActions
 from runners_core.sessions.base import BaseSessionService
 from runners_core.sessions.session import GetSessionConfig
 from runners_core.testing.builders import NON_ASCII, every_part_kind, state_event, user_event
+from runners_core.testing.every_field import every_field_event
 from runners_core.testing.sessions.suite import SessionSuite, ids, paged_event_ids
 
 CAPABILITY = None
@@ -61,6 +62,20 @@ class Payloads(SessionSuite):
         sent, got = _dump(event), _dump(loaded)
         changed = sorted(k for k in sent.keys() | got.keys() if sent.get(k) != got.get(k))
         assert not changed, f"event round-trip: these Event fields came back changed: {changed}"
+
+    async def test_an_adk_event_with_every_field_round_trips(
+        self, service: BaseSessionService
+    ) -> None:
+        # The event ADK 2.13 itself writes with every field set (model response,
+        # thought signatures, grounding, workflow node info, tool confirmations...).
+        session = await self.new_session(service)
+        event = every_field_event()
+        await service.append_event(session, event)
+        (loaded,) = (await self.reload(service, session)).events
+        sent, got = _dump(event), _dump(loaded)
+        changed = sorted(k for k in sent.keys() | got.keys() if sent.get(k) != got.get(k))
+        assert not changed, f"ADK event round-trip: these Event fields came back changed: {changed}"
+        assert loaded == event, "ADK event round-trip: the event came back changed"
 
     async def test_non_ascii_text_and_state_round_trip(self, service: BaseSessionService) -> None:
         session = await self.new_session(service, state={"名前": NON_ASCII})
