@@ -16,6 +16,10 @@ _EXPORTS = {
     "InMemoryRunner": "runners_core.runner",
     "BaseAgent": "runners_core.agents.base_agent",
     "SequentialAgent": "runners_core.agents.sequential_agent",
+    "ParallelAgent": "runners_core.agents.parallel_agent",
+    "LoopAgent": "runners_core.agents.loop_agent",
+    "CallbackContext": "runners_core.agents.callback_context",
+    "ReadonlyContext": "runners_core.agents.callback_context",
     "InvocationContext": "runners_core.agents.invocation_context",
     "RunConfig": "runners_core.agents.run_config",
     "StreamingMode": "runners_core.agents.run_config",
@@ -71,7 +75,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from runners_core.agents.base_agent import BaseAgent
+    from runners_core.agents.callback_context import CallbackContext, ReadonlyContext
     from runners_core.agents.invocation_context import InvocationContext
+    from runners_core.agents.loop_agent import LoopAgent
+    from runners_core.agents.parallel_agent import ParallelAgent
     from runners_core.agents.run_config import RunConfig, StreamingMode
     from runners_core.agents.sequential_agent import SequentialAgent
     from runners_core.artifacts.base import ArtifactVersion, BaseArtifactService

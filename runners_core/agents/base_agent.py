@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import inspect
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from runners_core.agents.callback_context import CallbackContext
 from runners_core.agents.invocation_context import InvocationContext
+from runners_core.content import Content
+from runners_core.errors import ValidationError
 from runners_core.events import Event
 from runners_core.live import is_audio_chunk
+
+AgentCallback = Callable[..., Any]
+"""``callback(callback_context=CallbackContext) -> Content | None`` (may be async)."""
 
 
 class BaseAgent(BaseModel):
@@ -19,6 +26,12 @@ class BaseAgent(BaseModel):
     Subclasses implement :meth:`_run_async_impl` (and :meth:`_run_live_impl`
     for ``Runner.run_live``). Events should be made with ``ctx.event(...)`` so
     that they carry the author and the invocation id.
+
+    ``before_agent_callback`` / ``after_agent_callback`` (one callable or a list,
+    plain or async) receive ``callback_context=CallbackContext``. The first to
+    return :class:`Content` wins: before the agent, that content replaces the
+    agent's turn; after it, the content is added as one more event from the
+    agent. State written in a callback is stored with its event.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
@@ -26,6 +39,8 @@ class BaseAgent(BaseModel):
     name: str
     description: str = ""
     sub_agents: list[BaseAgent] = Field(default_factory=list)
+    before_agent_callback: AgentCallback | list[AgentCallback] | None = None
+    after_agent_callback: AgentCallback | list[AgentCallback] | None = None
     _parent_agent: BaseAgent | None = PrivateAttr(default=None)
 
     @field_validator("name")
@@ -93,7 +108,7 @@ class BaseAgent(BaseModel):
         ctx = parent_context.for_agent(self)
         if ctx.end_invocation:
             return
-        async with aclosing(self._run_async_impl(ctx)) as events:
+        async with aclosing(self._run_with_callbacks(ctx, self._run_async_impl(ctx))) as events:
             async for event in events:
                 yield event
                 if ctx.end_invocation:
@@ -106,13 +121,55 @@ class BaseAgent(BaseModel):
         marked partial, so it reaches the caller but is never stored.
         """
         ctx = parent_context.for_agent(self)
-        async with aclosing(self._run_live_impl(ctx)) as events:
+        async with aclosing(self._run_with_callbacks(ctx, self._run_live_impl(ctx))) as events:
             async for event in events:
                 if not event.partial and is_audio_chunk(event):
                     event = event.model_copy(update={"partial": True})
                 yield event
                 if ctx.end_invocation:
                     return
+
+    async def _run_with_callbacks(
+        self, ctx: InvocationContext, impl: AsyncGenerator[Event, None]
+    ) -> AsyncGenerator[Event, None]:
+        """*impl* between the agent's before and after callbacks (ADK's order)."""
+        async with aclosing(impl) as events:
+            event, replaced = await self._callback_event(ctx, self.before_agent_callback)
+            if event is not None:
+                yield event
+            if replaced or ctx.end_invocation:
+                return
+            async for event in events:
+                yield event
+        if ctx.end_invocation:
+            return
+        event, _ = await self._callback_event(ctx, self.after_agent_callback)
+        if event is not None:
+            yield event
+
+    async def _callback_event(
+        self, ctx: InvocationContext, callbacks: AgentCallback | list[AgentCallback] | None
+    ) -> tuple[Event | None, bool]:
+        """Run *callbacks* until one returns content; the event to yield, and whether it did."""
+        if callbacks is None:
+            return None, False
+        context = CallbackContext(ctx)
+        for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
+            result = callback(callback_context=context)
+            if inspect.isawaitable(result):
+                result = await result
+            if result is None:
+                continue
+            if not isinstance(result, Content):
+                raise ValidationError(
+                    f"agent {self.name!r}: callback {getattr(callback, '__name__', callback)!r} "
+                    f"returned {type(result).__name__}; return a runners_core.Content to "
+                    "replace the agent's reply, or None to carry on"
+                )
+            return ctx.event(content=result), True
+        if ctx.has_pending_actions():
+            return ctx.pending_actions_event(), False
+        return None, False
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         raise NotImplementedError(

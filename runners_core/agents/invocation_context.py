@@ -25,13 +25,27 @@ class LlmCallsLimitExceededError(RunnersError):
 
 
 @dataclass
+class _Pending:
+    """State and artifact changes not yet attached to an event."""
+
+    state_delta: dict[str, Any] = field(default_factory=dict)
+    artifact_delta: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class _Shared:
-    """Invocation-wide state every per-agent copy of the context shares."""
+    """Invocation-wide state every per-agent copy of the context shares.
+
+    Pending changes are kept per branch, so that agents running concurrently
+    (``ParallelAgent``) each have their writes stored with their own events.
+    """
 
     end_invocation: bool = False
     llm_calls: int = 0
-    state_delta: dict[str, Any] = field(default_factory=dict)
-    artifact_delta: dict[str, int] = field(default_factory=dict)
+    pending: dict[str | None, _Pending] = field(default_factory=dict)
+
+    def for_branch(self, branch: str | None) -> _Pending:
+        return self.pending.setdefault(branch, _Pending())
 
 
 @dataclass
@@ -83,6 +97,10 @@ class InvocationContext:
         """A copy of this context for *agent*, sharing the invocation-wide state."""
         return replace(self, agent=agent)
 
+    def for_branch(self, branch: str) -> InvocationContext:
+        """A copy of this context on *branch* (its pending changes are kept apart)."""
+        return replace(self, branch=branch)
+
     def increment_llm_call_count(self) -> None:
         """Count a model call; raise once ``run_config.max_llm_calls`` is exceeded."""
         self._shared.llm_calls += 1
@@ -98,7 +116,7 @@ class InvocationContext:
     @property
     def state(self) -> State:
         """The session state; assignments are stored with the agent's next event."""
-        return State(self.session.state, self._shared.state_delta)
+        return State(self.session.state, self._shared.for_branch(self.branch).state_delta)
 
     # ------------------------------------------------------------------ events
 
@@ -113,23 +131,24 @@ class InvocationContext:
         return Event(invocation_id=self.invocation_id, content=content, **fields)
 
     def take_pending_actions(self, event: Event) -> Event:
-        """Return *event* with pending state and artifact changes merged into its actions."""
-        shared = self._shared
-        if not shared.state_delta and not shared.artifact_delta:
+        """Return *event* with its branch's pending state and artifact changes merged in."""
+        pending = self._shared.pending.get(event.branch)
+        if pending is None or not (pending.state_delta or pending.artifact_delta):
             return event
         actions = event.actions
         merged = actions.model_copy(
             update={
-                "state_delta": {**shared.state_delta, **actions.state_delta},
-                "artifact_delta": {**shared.artifact_delta, **actions.artifact_delta},
+                "state_delta": {**pending.state_delta, **actions.state_delta},
+                "artifact_delta": {**pending.artifact_delta, **actions.artifact_delta},
             }
         )
-        shared.state_delta = {}
-        shared.artifact_delta = {}
+        pending.state_delta = {}
+        pending.artifact_delta = {}
         return event.model_copy(update={"actions": merged})
 
     def has_pending_actions(self) -> bool:
-        return bool(self._shared.state_delta or self._shared.artifact_delta)
+        pending = self._shared.pending.get(self.branch)
+        return pending is not None and bool(pending.state_delta or pending.artifact_delta)
 
     def pending_actions_event(self) -> Event:
         """An event carrying only the pending actions (used when the agent ends with some)."""
@@ -157,7 +176,7 @@ class InvocationContext:
             artifact=artifact,
             custom_metadata=custom_metadata,
         )
-        self._shared.artifact_delta[filename] = version
+        self._shared.for_branch(self.branch).artifact_delta[filename] = version
         return version
 
     async def load_artifact(self, filename: str, version: int | None = None) -> Part | None:
