@@ -49,7 +49,9 @@ class Runner:
 
     Installed plugins (entry points in ``runners_core.plugins``, filtered by
     ``[tool.runners_core]`` and ``RUNNERS_CORE_*``) are loaded when the runner
-    is built; objects in *plugins* are registered into the same manager.
+    is built; objects in *plugins* run alongside them. A given *plugin_manager*
+    may be shared by several runners: each runner's own *plugins* go into a
+    copy of it, so no runner runs another's plugins.
     """
 
     def __init__(
@@ -86,9 +88,10 @@ class Runner:
         self.auto_create_session = auto_create_session
         self.session_busy: SessionBusy = session_busy
         self.busy_timeout = busy_timeout
-        self.plugins = plugin_manager if plugin_manager is not None else load_plugins()
-        for plugin in plugins:
-            self.plugins.register(plugin)
+        # A given manager may be shared with other runners: this runner's own
+        # plugins go into a copy, never into the shared one.
+        shared = plugin_manager if plugin_manager is not None else load_plugins()
+        self.plugins = shared.with_plugins(plugins)
         self._hooks = self.plugins.hooks
         self._owned: list[Any] = []
         self._closed = False

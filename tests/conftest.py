@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +52,8 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> InstallPl
         target: str | None = None,
     ) -> Path:
         module = f"rc_test_{name.replace('-', '_')}"
+        # A module of this name imported by an earlier test must not stand in for this one.
+        monkeypatch.delitem(sys.modules, module, raising=False)
         (site / f"{module}.py").write_text(textwrap.dedent(source))
         dist = dist or f"rc-test-{name}"
         info = site / f"{dist.replace('-', '_')}-{version}.dist-info"

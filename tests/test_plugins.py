@@ -212,42 +212,90 @@ def test_wrapper_hooks_are_rejected():
         loaded.register(Wrapper())
 
 
-def test_duplicate_scheme_names_both_distributions(install_plugin):
-    install_plugin("one", SCHEME, dist="rc-one")
-    install_plugin("two", SCHEME, dist="rc-two")
-    with pytest.raises(ConfigError, match="registered by two plugins") as info:
-        load_plugins(config())
+OWN_SCHEME = """
+from runners_core import hookimpl
+from runners_core.sessions.in_memory import InMemorySessionService
+
+@hookimpl
+def register_services(registry):
+    registry.add_session_service("dummy", lambda url, **kw: InMemorySessionService())
+    registry.add_session_service("{own}", lambda url, **kw: InMemorySessionService())
+"""
+
+
+def test_a_scheme_two_plugins_claim_is_unusable_and_names_both(install_plugin, caplog):
+    install_plugin("one", OWN_SCHEME.replace("{own}", "only-one"), dist="rc-one")
+    install_plugin("two", OWN_SCHEME.replace("{own}", "only-two"), dist="rc-two")
+    loaded = load_plugins(config())  # not fatal: everything else keeps working
+    with pytest.raises(ConfigError, match="more than one plugin") as info:
+        session_service_from_url("dummy://x", plugins=loaded)
     assert "'one' (distribution rc-one)" in str(info.value)
     assert "'two' (distribution rc-two)" in str(info.value)
+    assert "'one' (distribution rc-one)" in caplog.text  # said once at load time too
+    assert "dummy" not in loaded.registry.schemes("session")
+    for scheme in ("only-one", "only-two", "memory"):
+        service = session_service_from_url(f"{scheme}://", plugins=loaded)
+        assert type(service).__name__ == "InMemorySessionService"
+    assert loaded.record("one").state == loaded.record("two").state == "enabled"
+    assert loaded.record("one").schemes == {"session": ["dummy", "only-one"]}
 
 
 def test_registered_scheme_is_reported_and_usable(install_plugin):
     install_plugin("one", SCHEME)
     loaded = load_plugins(config())
     assert loaded.record("one").schemes == {"session": ["dummy"]}
-    assert session_service_from_url("dummy://x", plugins=loaded) is not None
+    service = session_service_from_url("dummy://x", plugins=loaded)
+    assert type(service).__name__ == "InMemorySessionService"
 
 
-def test_register_services_failure_marks_plugin_failed(install_plugin):
-    install_plugin(
-        "bad",
-        "from runners_core import hookimpl\n\n@hookimpl\ndef register_services(registry):\n"
-        "    raise RuntimeError('no backend today')\n",
-    )
+HALF_REGISTERED = """
+from runners_core import hookimpl
+from runners_core.errors import ConfigError
+from runners_core.sessions.in_memory import InMemorySessionService
+
+@hookimpl
+def register_services(registry):
+    registry.add_session_service("half", lambda url, **kw: InMemorySessionService())
+    raise {error}
+"""
+
+
+@pytest.mark.parametrize(
+    "error", ["RuntimeError('no backend today')", "ConfigError('no backend today')"]
+)
+def test_register_services_failure_marks_plugin_failed_and_rolls_back(install_plugin, error):
+    install_plugin("bad", HALF_REGISTERED.replace("{error}", error))
+    install_plugin("one", SCHEME)
     loaded = load_plugins(config())
     record = loaded.record("bad")
     assert record.state == "failed" and "no backend today" in record.reason
+    assert "register_services" in record.reason and "'bad'" in record.reason
     assert not loaded.pm.has_plugin("bad")
+    assert loaded.record("bad").schemes == {}
+    assert "half" not in loaded.registry.schemes("session")  # its partial work is gone
+    with pytest.raises(UnknownSchemeError):
+        session_service_from_url("half://", plugins=loaded)
+    assert loaded.record("one").state == "enabled"
+    assert "dummy" in loaded.registry.schemes("session")
+    with pytest.raises(PluginError, match="strict mode is on"):
+        load_plugins(config(strict=True))
+
+
+def test_a_fatal_problem_is_kept_not_raised_when_not_enforced(install_plugin):
+    install_plugin("broken", BROKEN)
+    loaded = load_plugins(config(strict=True), enforce=False)
+    assert loaded.record("broken").state == "failed"
+    assert "strict mode is on" in loaded.problem and "broken" in loaded.problem
+    assert load_plugins(config()).problem is None
 
 
 def test_unknown_scheme_says_what_to_install():
     loaded = load_plugins(config(plugins=[]))
     with pytest.raises(UnknownSchemeError, match="pip install runners-postgres"):
         session_service_from_url("postgresql://bob:hunter2@db/x", plugins=loaded)
-    try:
+    with pytest.raises(UnknownSchemeError) as info:
         session_service_from_url("postgresql://bob:hunter2@db/x", plugins=loaded)
-    except UnknownSchemeError as exc:
-        assert "hunter2" not in str(exc) and "bob:***@db" in str(exc)
+    assert "hunter2" not in str(info.value) and "bob:***@db" in str(info.value)
     with pytest.raises(ConfigError, match="has no scheme"):
         session_service_from_url("just-a-path.db", plugins=loaded)
     with pytest.raises(ConfigError, match="take no location"):
@@ -322,3 +370,32 @@ async def test_runner_plugins_join_discovered_ones(install_plugin, monkeypatch):
     await one_event(runner)
     assert {"seen_by": "good"} in seen
     assert {r.name for r in runner.plugins.records} >= {"memory", "good", "Spy"}
+
+
+class Tally:
+    """A hook plugin counting the events stored while it is active."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    @hookimpl
+    def after_append_event(self, event):
+        self.seen += 1
+
+
+async def test_runners_sharing_a_manager_run_only_their_own_plugins(install_plugin):
+    install_plugin("good", GOOD)
+    shared = load_plugins(config(plugins=["good"]))
+    loaded_names = [r.name for r in shared.records]
+    first, second = Tally(), Tally()
+    runner_a = InMemoryRunner(Once(name="a"), plugins=[first], plugin_manager=shared)
+    runner_b = InMemoryRunner(Once(name="b"), plugins=[second], plugin_manager=shared)
+    runner_a.auto_create_session = runner_b.auto_create_session = True
+    event = await one_event(runner_a)  # stores the user's message and the agent's reply
+    assert (first.seen, second.seen) == (2, 0)
+    assert event.custom_metadata == {"seen_by": "good"}  # the shared plugin runs in both
+    event = await one_event(runner_b)
+    assert (first.seen, second.seen) == (2, 2)
+    assert event.custom_metadata == {"seen_by": "good"}
+    assert [r.name for r in shared.records] == loaded_names  # the shared one is unchanged
+    assert "Tally" in {r.name for r in runner_a.plugins.records}

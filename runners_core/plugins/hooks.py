@@ -30,36 +30,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("runners_core.plugins")
 
 
-class PluginManager(pluggy.PluginManager):
-    """A pluggy manager that counts changes, so the facade can cache call lists."""
-
-    generation = 0
-
-    def register(self, plugin: object, name: str | None = None) -> str | None:
-        self.generation += 1
-        return super().register(plugin, name)
-
-    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
-        self.generation += 1
-        return super().unregister(plugin, name)
-
-
 class PluginHooks:
     """Typed, async entry points to every hook in :mod:`runners_core.hookspecs`."""
 
-    def __init__(self, pm: PluginManager, distributions: dict[str, str] | None = None):
+    def __init__(self, pm: pluggy.PluginManager, distributions: dict[str, str] | None = None):
         self._pm = pm
         self._distributions = distributions if distributions is not None else {}
         self._cache: dict[str, list[HookImpl]] = {}
-        self._generation = -1
 
     # ------------------------------------------------------------------ machinery
 
+    def plugins_changed(self) -> None:
+        """Forget cached call lists; whoever (un)registers a plugin on the manager calls it."""
+        self._cache.clear()
+
     def implementations(self, hook: str) -> list[HookImpl]:
-        """Implementations of *hook* in call order (cached until plugins change)."""
-        if self._generation != self._pm.generation:
-            self._cache.clear()
-            self._generation = self._pm.generation
+        """Implementations of *hook* in call order (cached until :meth:`plugins_changed`)."""
         impls = self._cache.get(hook)
         if impls is None:
             caller = getattr(self._pm.hook, hook)
@@ -130,16 +116,23 @@ class PluginHooks:
     # ------------------------------------------------------------------ registration
 
     def register_services(self, registry: ServiceRegistry) -> list[PluginHookError]:
-        """Let each plugin fill *registry*; returns failures instead of raising."""
+        """Let each plugin fill *registry*; returns failures instead of raising.
+
+        Each plugin fills a registry of its own, committed into *registry* only
+        if its hook returns: a plugin that raises half-way leaves nothing behind.
+        """
+        from runners_core.plugins.registry import ServiceRegistry
+
         failures = []
         for impl in self.implementations("register_services"):
-            registry._attribute_to(
-                impl.plugin_name, self._distributions.get(impl.plugin_name, impl.plugin_name)
-            )
+            staged = ServiceRegistry()
             try:
-                self._call_sync(impl, "register_services", {"registry": registry})
+                self._call_sync(impl, "register_services", {"registry": staged})
             except PluginHookError as exc:
                 failures.append(exc)
+                continue
+            distribution = self._distributions.get(impl.plugin_name, impl.plugin_name)
+            registry.commit(staged, impl.plugin_name, distribution)
         return failures
 
     def register_commands(self, cli: Any) -> list[PluginHookError]:

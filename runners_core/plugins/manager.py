@@ -1,7 +1,10 @@
 """Building a plugin manager: discovery, enable/disable, settings, validation, failures.
 
 Nothing is loaded at import time. :func:`load_plugins` builds a fresh manager
-each time it is called, so tests and applications get their own.
+each time it is called, so tests and applications get their own. A plugin that
+fails is recorded and skipped; whether that is fatal (``strict``,
+``required_plugins``) is decided once, after everything is loaded, so the
+``runners plugins`` and ``runners config`` commands can still show it all.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import importlib_metadata
+import pluggy
 
 from runners_core import hookspecs
 from runners_core.config import Config, load_config
 from runners_core.errors import ConfigError, PluginError
 from runners_core.plugins import builtin
-from runners_core.plugins.hooks import PluginHooks, PluginManager
-from runners_core.plugins.registry import KINDS, ServiceRegistry
+from runners_core.plugins.hooks import PluginHooks
+from runners_core.plugins.registry import KINDS, ServiceRegistry, conflict_message
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -50,13 +54,18 @@ class PluginRecord:
 
 @dataclass
 class LoadedPlugins:
-    """A ready plugin manager with its typed hooks, service registry and load report."""
+    """A ready plugin manager with its typed hooks, service registry and load report.
 
-    pm: PluginManager
+    *problem* says why loading is fatal under the configuration (``strict`` or
+    ``required_plugins``); :func:`load_plugins` raises it unless asked not to.
+    """
+
+    pm: pluggy.PluginManager
     hooks: PluginHooks
     registry: ServiceRegistry
     records: list[PluginRecord]
     config: Config
+    problem: str | None = None
 
     def record(self, name: str) -> PluginRecord | None:
         return next((r for r in self.records if r.name == name), None)
@@ -66,11 +75,16 @@ class LoadedPlugins:
         return [r for r in self.records if r.state == "failed"]
 
     def register(self, plugin: object, name: str | None = None) -> str:
-        """Register a plugin object given in code (``Runner(plugins=[...])``)."""
+        """Register a plugin object given in code into this manager (changes it in place).
+
+        To run extra plugins without changing a manager others use, take
+        :meth:`with_plugins` instead.
+        """
         name = name or getattr(plugin, "name", None) or _object_name(plugin)
         if self.pm.has_plugin(name):
             name = f"{name}-{id(plugin):x}"
         _register_checked(self.pm, plugin, name)
+        self.hooks.plugins_changed()
         self.hooks._distributions[name] = "<argument>"
         self.records.append(
             PluginRecord(
@@ -84,6 +98,37 @@ class LoadedPlugins:
         )
         return name
 
+    def with_plugins(self, plugins: Sequence[object]) -> LoadedPlugins:
+        """This manager's plugins plus *plugins*, in a new manager; this one is unchanged.
+
+        ``Runner(plugins=[...], plugin_manager=shared)`` uses it, so two runners
+        sharing one manager never run each other's plugins. Services and
+        records are shared as they were loaded.
+        """
+        if not plugins:
+            return self
+        pm = _new_manager()
+        for name, plugin in self.pm.list_name_plugin():
+            if plugin is not None:
+                pm.register(plugin, name=name)
+        derived = LoadedPlugins(
+            pm,
+            PluginHooks(pm, dict(self.hooks._distributions)),
+            self.registry,
+            list(self.records),
+            self.config,
+            self.problem,
+        )
+        for plugin in plugins:
+            derived.register(plugin)
+        return derived
+
+
+def _new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    return pm
+
 
 def _object_name(plugin: object) -> str:
     if inspect.ismodule(plugin):
@@ -92,12 +137,12 @@ def _object_name(plugin: object) -> str:
     return cls.__name__
 
 
-def _hook_names(pm: PluginManager, plugin: object) -> list[str]:
+def _hook_names(pm: pluggy.PluginManager, plugin: object) -> list[str]:
     callers = pm.get_hookcallers(plugin) or []
     return sorted(caller.name for caller in callers)
 
 
-def _register_checked(pm: PluginManager, plugin: object, name: str) -> None:
+def _register_checked(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
     """Register *plugin*, or raise PluginError and leave the manager unchanged."""
     try:
         pm.register(plugin, name=name)
@@ -157,16 +202,18 @@ def load_plugins(
     *,
     extra_plugins: Sequence[object] = (),
     entry_points: Iterable[Any] | None = None,
+    enforce: bool = True,
 ) -> LoadedPlugins:
     """Build a plugin manager from installed entry points, *config* and *extra_plugins*.
 
     A plugin that fails to import, configure or register is recorded as failed
-    and logged; it is fatal only if listed in ``required_plugins`` or when
-    ``strict`` is set.
+    and logged; it is fatal (a :class:`PluginError`) only if its distribution
+    is in ``required_plugins`` or when ``strict`` is set. With
+    ``enforce=False`` nothing is fatal and the reason is left in
+    :attr:`LoadedPlugins.problem` (for commands that report on plugins).
     """
     config = config if config is not None else load_config()
-    pm = PluginManager(hookspecs.PROJECT_NAME)
-    pm.add_hookspecs(hookspecs)
+    pm = _new_manager()
     distributions: dict[str, str] = {builtin.NAME: KERNEL_DISTRIBUTION}
     hooks = PluginHooks(pm, distributions)
     records: list[PluginRecord] = []
@@ -196,7 +243,7 @@ def load_plugins(
                 f"it, or remove {unknown[0]!r} from the list"
             )
     required = _parse_requirements(config.required_plugins)
-    required_dists = {r.name.lower().replace("_", "-") for r in required}
+    errors: dict[str, BaseException] = {}
     disabled = set(config.disable)
 
     for ep in eps:
@@ -217,7 +264,7 @@ def load_plugins(
             distributions[ep.name] = dist_name
             record.hooks = _hook_names(pm, plugin)
         except Exception as exc:
-            _fail(record, exc, config, required_dists)
+            _fail(record, exc, errors)
 
     for name in config.plugin_settings:
         if name not in names:
@@ -229,42 +276,38 @@ def load_plugins(
     loaded = LoadedPlugins(pm, hooks, registry, records, config)
     for plugin in extra_plugins:
         loaded.register(plugin)
-    _register_all_services(loaded, required_dists)
-    _check_required(loaded, required)
+    _register_all_services(loaded, errors)
+    loaded.problem = _strict_problem(loaded) or _required_problem(loaded, required)
+    if loaded.problem and enforce:
+        cause = next(iter(errors.values()), None)
+        raise PluginError(loaded.problem) from cause
     return loaded
 
 
-def _register_all_services(loaded: LoadedPlugins, required_dists: set[str]) -> None:
+def _register_all_services(loaded: LoadedPlugins, errors: dict[str, BaseException]) -> None:
     for failure in loaded.hooks.register_services(loaded.registry):
-        if isinstance(failure.error, ConfigError):  # duplicate scheme: always fatal
-            raise failure.error
         record = loaded.record(failure.plugin)
+        if record is None:  # every registered plugin has a record; keep the error visible
+            raise failure
         plugin = loaded.pm.get_plugin(failure.plugin)
         if plugin is not None:
             loaded.pm.unregister(plugin)
-        if record is not None:
-            _fail(record, failure, loaded.config, required_dists)
-        else:
-            raise failure
-    for registration in loaded.registry.registrations():
+            loaded.hooks.plugins_changed()
+        _fail(record, failure, errors)
+    for registration in loaded.registry.claims():
         record = loaded.record(registration.plugin)
         if record is not None:
             record.schemes.setdefault(registration.kind, []).append(registration.scheme)
+    for (kind, scheme), claimants in loaded.registry.conflicts().items():
+        log.warning("%s", conflict_message(kind, scheme, claimants))
 
 
-def _fail(
-    record: PluginRecord, exc: BaseException, config: Config, required_dists: set[str]
-) -> None:
+def _fail(record: PluginRecord, exc: BaseException, errors: dict[str, BaseException]) -> None:
+    """Record *record*'s plugin as failed and skipped (fatal or not is decided later)."""
+    errors[record.name] = exc
     record.state = "failed"
     record.reason = f"{type(exc).__name__}: {exc}"
     record.traceback = "".join(traceback.format_exception(exc))
-    fatal = config.strict or record.distribution.lower().replace("_", "-") in required_dists
-    if fatal:
-        why = "strict mode is on" if config.strict else "it is in required_plugins"
-        raise PluginError(
-            f"plugin {record.name!r} ({record.distribution}) failed to load and {why}: "
-            f"{record.reason}"
-        ) from exc
     log.warning(
         "plugin %r (%s) failed to load and is skipped: %s. Disable it with "
         "RUNNERS_CORE_DISABLE_PLUGINS=%s or fix the package",
@@ -293,28 +336,43 @@ def _parse_requirements(specs: Sequence[str]) -> list[Requirement]:
     return parsed
 
 
-def _check_required(loaded: LoadedPlugins, required: Sequence[Requirement]) -> None:
+def _strict_problem(loaded: LoadedPlugins) -> str | None:
+    failed = loaded.failed
+    if not (loaded.config.strict and failed):
+        return None
+    first = failed[0]
+    return (
+        f"plugin {first.name!r} ({first.distribution}) failed to load and strict mode is on "
+        f"({loaded.config.source('strict')}): {first.reason}. Fix or uninstall it, or disable "
+        f"it with RUNNERS_CORE_DISABLE_PLUGINS={first.name}"
+    )
+
+
+def _required_problem(loaded: LoadedPlugins, required: Sequence[Requirement]) -> str | None:
+    where = f"in required_plugins ({loaded.config.source('required_plugins')})"
     for req in required:
         version = _version(req.name)
         if version is None:
-            raise PluginError(
-                f"required plugin distribution {req.name!r} is not installed; "
+            return (
+                f"required plugin distribution {req.name!r} ({where}) is not installed; "
                 f"run pip install '{req}'"
             )
         if req.specifier and not req.specifier.contains(version, prereleases=True):
-            raise PluginError(
-                f"required plugin distribution {str(req)!r} is not satisfied: version "
-                f"{version} is installed; run pip install '{req}'"
+            return (
+                f"required plugin distribution {str(req)!r} ({where}) is not satisfied: "
+                f"version {version} is installed; run pip install '{req}'"
             )
         wanted = req.name.lower().replace("_", "-")
         ours = [r for r in loaded.records if r.distribution.lower().replace("_", "-") == wanted]
         if not any(r.state == "enabled" for r in ours):
-            state = ", ".join(f"{r.name}: {r.state} ({r.reason})" for r in ours) or (
+            state = "; ".join(f"{r.name}: {r.state} ({r.reason})" for r in ours) or (
                 "it provides no runners_core.plugins entry point"
             )
-            raise PluginError(
-                f"required plugin distribution {req.name!r} is installed but not active: {state}"
+            return (
+                f"required plugin distribution {req.name!r} ({where}) is installed but not "
+                f"active: {state}. Fix or enable it, or remove it from required_plugins"
             )
+    return None
 
 
 def _dist_of(ep: Any) -> tuple[str, str | None]:

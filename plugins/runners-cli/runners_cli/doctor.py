@@ -111,7 +111,8 @@ def report_config(*, check: bool, as_json: bool, state: CliState) -> int:
 
     config = load_config()
     state.watch_urls([config.session_service, config.memory_service, config.artifact_service])
-    loaded = load_plugins(config)
+    # Never fatal here: a plugin problem is reported after the configuration.
+    loaded = load_plugins(config, enforce=False)
     choices = choose_services(config, loaded)
     settings = []
     for name in SETTING_NAMES:
@@ -142,7 +143,9 @@ def report_config(*, check: bool, as_json: bool, state: CliState) -> int:
     problems = [c for c in checks if not c.ok]
     for problem in problems:
         print_error(f"{problem.kind} service {problem.url}: {problem.detail}")
-    return EXIT_ERROR if problems else 0
+    if loaded.problem:
+        print_error(loaded.problem)
+    return EXIT_ERROR if problems or loaded.problem else 0
 
 
 async def _check_all(

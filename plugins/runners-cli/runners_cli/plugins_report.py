@@ -19,40 +19,9 @@ from rich.text import Text
 from runners_cli.errors import EXIT_ERROR, print_error
 
 if TYPE_CHECKING:
-    from runners_core.config import Config
     from runners_core.plugins.manager import PluginRecord
 
 STATE_STYLES = {"enabled": "green", "disabled": "yellow", "failed": "bold red"}
-
-
-def _lenient(config: Config) -> Config:
-    from dataclasses import replace
-
-    settings = config.settings.model_copy(update={"strict": False, "required_plugins": []})
-    return replace(config, settings=settings)
-
-
-def _fatal(config: Config, records: list[PluginRecord]) -> str | None:
-    """Why loading with the real configuration would fail, or None."""
-    from packaging.requirements import Requirement
-
-    failed = [r for r in records if r.state == "failed"]
-    if config.strict and failed:
-        return (
-            f"strict mode is on and plugin {failed[0].name!r} failed to load; fix or "
-            "uninstall it, or disable it with RUNNERS_CORE_DISABLE_PLUGINS"
-        )
-    for spec in config.required_plugins:
-        wanted = Requirement(spec).name.lower().replace("_", "-")
-        ours = [r for r in records if r.distribution.lower().replace("_", "-") == wanted]
-        if not any(r.state == "enabled" for r in ours):
-            return (
-                f"required plugin distribution {spec!r} "
-                + ("is not active" if ours else "is not installed")
-                + f" ({config.source('required_plugins')}); install or fix it, or remove it "
-                "from required_plugins"
-            )
-    return None
 
 
 def record_json(record: PluginRecord, *, with_traceback: bool) -> dict[str, Any]:
@@ -65,20 +34,22 @@ def record_json(record: PluginRecord, *, with_traceback: bool) -> dict[str, Any]
 def report_plugins(*, as_json: bool, debug: bool) -> int:
     from runners_core.config import load_config
     from runners_core.plugins.manager import load_plugins
+    from runners_core.plugins.registry import conflict_message
 
-    config = load_config()
-    loaded = load_plugins(_lenient(config))
+    # Never fatal here: this command exists to show what is wrong with plugins.
+    loaded = load_plugins(load_config(), enforce=False)
     records = loaded.records
     if as_json:
         payload = [record_json(r, with_traceback=debug) for r in records]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         _print_table(records, debug=debug)
-    problem = _fatal(config, records)
-    if problem:
-        print_error(problem)
-        return EXIT_ERROR
-    return 0
+    conflicts = loaded.registry.conflicts()
+    for (kind, scheme), claimants in conflicts.items():
+        print_error(conflict_message(kind, scheme, claimants))
+    if loaded.problem:
+        print_error(loaded.problem)
+    return EXIT_ERROR if conflicts or loaded.problem else 0
 
 
 def _schemes(record: PluginRecord) -> str:

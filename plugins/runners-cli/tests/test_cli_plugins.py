@@ -156,3 +156,51 @@ def test_importing_the_cli_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json_lines(out.stdout.replace("'", '"')) == [[]]
+
+
+CLAIMS_DUP = """
+from runners_core import hookimpl
+from runners_core.sessions.in_memory import InMemorySessionService
+
+@hookimpl
+def register_services(registry):
+    registry.add_session_service("dup", lambda url, **options: InMemorySessionService())
+"""
+
+
+def test_plugins_and_config_run_when_two_plugins_claim_one_scheme(
+    cli: Invoke, install_plugin, isolated: Path
+) -> None:
+    install_plugin("claima", CLAIMS_DUP)
+    install_plugin("claimb", CLAIMS_DUP)
+    listed = cli("plugins", "--json")
+    assert listed.exit_code == 1
+    records = by_name(json.loads(listed.stdout))
+    assert records["claima"]["schemes"] == records["claimb"]["schemes"] == {"session": ["dup"]}
+    error = one_line_error(listed.stderr)
+    assert "'claima' (distribution rc-cli-claima)" in error
+    assert "'claimb' (distribution rc-cli-claimb)" in error
+
+    assert cli("config", "--json").exit_code == 0  # nothing configured uses dup://
+    (isolated / "pyproject.toml").write_text('[tool.runners_core]\nsession_service = "dup://"\n')
+    checked = cli("config", "--check", "--json")
+    assert checked.exit_code == 1
+    assert json.loads(checked.stdout)["settings"]["session_service"]["value"] == "dup://"
+    assert "more than one plugin" in checked.stderr and "claimb" in checked.stderr
+
+
+def test_config_runs_in_strict_mode_with_a_broken_plugin(
+    cli: Invoke, install_plugin, isolated: Path
+) -> None:
+    install_plugin("broken", BROKEN)
+    (isolated / "pyproject.toml").write_text("[tool.runners_core]\nstrict = true\n")
+    shown = cli("config", "--json")
+    assert shown.exit_code == 1
+    assert json.loads(shown.stdout)["settings"]["strict"]["value"] is True
+    assert "strict mode is on" in one_line_error(shown.stderr)
+    listed = cli("plugins", "--json")
+    assert listed.exit_code == 1
+    assert by_name(json.loads(listed.stdout))["broken"]["state"] == "failed"
+    # Commands that use the plugins refuse, naming why.
+    ran = cli("sessions", "list", "--app", "shop", "--json")
+    assert ran.exit_code == 1 and "strict mode is on" in ran.stderr
