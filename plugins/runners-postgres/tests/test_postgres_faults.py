@@ -1,21 +1,19 @@
 """Connection faults: a server restart mid-run, lost lock connections, dead lock holders.
 
-The restart tests restart this machine's PostgreSQL cluster with ``pg_ctlcluster``
-and make sure it is running again afterwards, whatever happened.
+The restart tests restart a PostgreSQL server of their own (``private_pg``: its own data
+directory and port, stopped afterwards), never the shared one other test runs use.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
+import secrets
 import signal
-import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -39,51 +37,20 @@ SECRET = "hunter2"
 CLUSTERS = Path("/etc/postgresql")
 
 
-def cluster_version() -> str | None:
-    if shutil.which("pg_ctlcluster") is None or not CLUSTERS.is_dir():
-        return None
-    versions = sorted(p.name for p in CLUSTERS.iterdir())
-    return versions[0] if versions else None
-
-
-def server_ready(url: str) -> bool:
-    try:
-        with psycopg.connect(url, connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
-
-
-def wait_until_ready(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not server_ready(url):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"PostgreSQL did not come back within {seconds}s")
-        time.sleep(0.2)
+@pytest.fixture
+def private_url(private_pg: Any) -> str:
+    """A service URL on a fresh schema of this module's own server."""
+    return f"{private_pg.url}?schema=rpt_faults_{secrets.token_hex(4)}"
 
 
 @pytest.fixture
-def restart(pg_server: str) -> Iterator[object]:
-    """A function restarting the server; the server is up again after the test regardless."""
-    version = cluster_version()
-    if version is None:
-        reason = "restart tests need this machine's cluster (pg_ctlcluster, /etc/postgresql)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
-
-    def do_restart() -> None:
-        subprocess.run([*command, "restart", "-m", "fast"], check=True, timeout=120)
-        wait_until_ready(pg_server)
-
+def restart(private_pg: Any) -> Iterator[Callable[[], None]]:
+    """A function restarting the private server; it is up again after the test regardless."""
     try:
-        yield do_restart
+        yield private_pg.restart
     finally:
-        if not server_ready(pg_server):
-            subprocess.run([*command, "start"], check=False, timeout=120)
-        wait_until_ready(pg_server)
+        if not private_pg.ready():
+            private_pg.start()
 
 
 class PausingAgent(BaseAgent):
@@ -100,9 +67,9 @@ class PausingAgent(BaseAgent):
 
 
 def test_restart_mid_run_fails_that_run_retryably_and_the_next_run_succeeds(
-    pg_url: str, restart: object
+    private_url: str, restart: Callable[[], None]
 ) -> None:
-    url = pg_url.replace("postgres@", f"postgres:{SECRET}@", 1)
+    url = private_url.replace("postgres@", f"postgres:{SECRET}@", 1)
     service = PostgresSessionService(url)
     gate = threading.Event()
     runner = Runner(
@@ -120,7 +87,7 @@ def test_restart_mid_run_fails_that_run_retryably_and_the_next_run_succeeds(
             ):
                 acknowledged.append(event)
                 if len(acknowledged) == 1:
-                    restart()  # type: ignore[operator]
+                    restart()
                     gate.set()
         assert [e.content.text for e in acknowledged if e.content] == ["before"]
         message = str(info.value)
@@ -147,10 +114,12 @@ def test_restart_mid_run_fails_that_run_retryably_and_the_next_run_succeeds(
         asyncio.run(runner.close())
 
 
-async def test_every_service_works_again_after_a_restart(pg_url: str, restart: object) -> None:
-    sessions = PostgresSessionService(pg_url)
-    memory = PostgresMemoryService(pg_url)
-    artifacts = PostgresArtifactService(pg_url)
+async def test_every_service_works_again_after_a_restart(
+    private_url: str, restart: Callable[[], None]
+) -> None:
+    sessions = PostgresSessionService(private_url)
+    memory = PostgresMemoryService(private_url)
+    artifacts = PostgresArtifactService(private_url)
     try:
         session = await sessions.create_session(app_name="a", user_id="u", session_id="s")
         await memory.add_memory(app_name="a", user_id="u", memories=[])
@@ -158,7 +127,7 @@ async def test_every_service_works_again_after_a_restart(pg_url: str, restart: o
             app_name="a", user_id="u", filename="f", artifact=Part(text="v0")
         )
 
-        await asyncio.to_thread(restart)  # type: ignore[arg-type]
+        await asyncio.to_thread(restart)
 
         # The pools hold connections the restart killed; each call must get a live one.
         event = Event(author="user", content=Content.from_text("after the restart"))
@@ -179,19 +148,23 @@ async def test_every_service_works_again_after_a_restart(pg_url: str, restart: o
 
 
 async def test_losing_the_lock_connection_stops_the_runs_writes(
-    pg_url: str, admin: psycopg.Connection
+    private_url: str, private_pg: Any
 ) -> None:
-    service = PostgresSessionService(pg_url)
+    # On the private server: killing every advisory-lock holder on the shared one
+    # would cut other test runs' locks.
+    service = PostgresSessionService(private_url)
+    admin = await psycopg.AsyncConnection.connect(private_pg.url, autocommit=True)
     try:
         session = await service.create_session(app_name="a", user_id="u", session_id="s")
         async with service.lock_session(app_name="a", user_id="u", session_id="s"):
             first = Event(author="agent", invocation_id="i1")
             await service.append_event(session, first)
             # Kill the lock's connection (as a network cut or a server-side kill would).
-            killed = admin.execute(
+            cursor = await admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks "
                 "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
-            ).fetchall()
+            )
+            killed = await cursor.fetchall()
             assert killed, "the advisory lock was not held on the server"
             with pytest.raises(RetryableBackendError, match="session lock's connection"):
                 await service.append_event(session, Event(author="agent", invocation_id="i1"))
@@ -201,6 +174,7 @@ async def test_losing_the_lock_connection_stops_the_runs_writes(
         async with service.lock_session(app_name="a", user_id="u", session_id="s", timeout=5):
             pass
     finally:
+        await admin.close()
         await service.close()
 
 
