@@ -27,6 +27,7 @@ from runners_core.events import Event
 from runners_core.identifiers import validate_id
 from runners_core.service_routes import Route, service_route
 from runners_core.sessions.decoding import decode_events
+from runners_core.sessions.history import EventHistory, Loader, Payload
 from runners_core.sessions.locks import KeyedLock
 from runners_core.sessions.session import (
     GetSessionConfig,
@@ -52,7 +53,7 @@ class StoredSession:
     app_state: dict[str, Any]
     user_state: dict[str, Any]
     last_update_time: float
-    events: list[Event] = field(default_factory=list)
+    events: Sequence[Event] = field(default_factory=list)  # often an EventHistory
 
 
 @dataclass(frozen=True)
@@ -282,8 +283,19 @@ class BaseSessionService(ABC):
         return Event.model_validate_json(payload)
 
     def decode_events(self, payloads: Sequence[str]) -> list[Event]:
-        """Decode a batch of stored events (fast path for loading history)."""
+        """Decode a batch of stored events now (a page of ``list_events``)."""
         return decode_events(payloads, where=type(self).__name__)
+
+    def history(
+        self, payloads: Sequence[Payload], *, older: int = 0, loader: Loader | None = None
+    ) -> EventHistory:
+        """A loaded session's events from their stored JSON, decoded as they are read.
+
+        *payloads* are the newest events, oldest first. A backend that fetched only
+        those passes how many *older* events precede them and a *loader* returning
+        their JSON (called at most once, synchronously, if something reads that far).
+        """
+        return EventHistory(payloads, older=older, loader=loader, where=type(self).__name__)
 
     @staticmethod
     def _to_session(stored: StoredSession) -> Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,22 +17,25 @@ from runners_core.sessions.base import (
     missing_session,
 )
 
+# How many of the newest events a load copies; older ones are read if asked for.
+_TAIL = 32
+
 
 @dataclass
 class _Row:
     state: dict[str, Any]
     last_update_time: float
-    events: list[Event] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)  # stored JSON, append-only
+    timestamps: list[float] = field(default_factory=list)
     event_ids: set[str] = field(default_factory=set)
 
 
 class InMemorySessionService(BaseSessionService):
     """Keeps everything in dictionaries; nothing survives the process.
 
-    Stored events are private copies (decoded from their JSON form, so they
-    round-trip exactly as in a database). ``get_session`` hands out those
-    copies without copying them again, which keeps loading a long session cheap:
-    treat returned events as read-only.
+    Events are kept as their stored JSON, as a database keeps them: every load
+    decodes its own event objects (only those it reads), so changing a loaded
+    event never changes what later loads return.
     """
 
     def __init__(self, **options: Any) -> None:
@@ -40,7 +44,9 @@ class InMemorySessionService(BaseSessionService):
         self._app_state: dict[str, dict[str, Any]] = {}
         self._user_state: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def _stored(self, key: tuple[str, str, str], row: _Row, events: list[Event]) -> StoredSession:
+    def _stored(
+        self, key: tuple[str, str, str], row: _Row, events: Sequence[Event]
+    ) -> StoredSession:
         app_name, user_id, session_id = key
         return StoredSession(
             id=session_id,
@@ -93,15 +99,21 @@ class InMemorySessionService(BaseSessionService):
         row = self._sessions.get(key)
         if row is None:
             return None
-        events = row.events
-        if num_recent_events is not None:
-            events = events[-num_recent_events:] if num_recent_events else []
+        payloads, timestamps = row.payloads, row.timestamps
+        last = len(payloads)
+        first = 0 if num_recent_events is None else max(0, last - num_recent_events)
         if after_timestamp is not None:
-            start = len(events)
-            while start > 0 and events[start - 1].timestamp >= after_timestamp:
-                start -= 1
-            events = events[start:]
-        return self._stored(key, row, list(events))
+            floor = last
+            while floor > first and timestamps[floor - 1] >= after_timestamp:
+                floor -= 1
+            first = floor
+        tail = max(first, last - _TAIL)
+        # Stored JSON never changes and is only appended to: the loader reads the
+        # older events later by position.
+        history = self.history(
+            payloads[tail:last], older=tail - first, loader=lambda: payloads[first:tail]
+        )
+        return self._stored(key, row, history)
 
     async def _list_sessions(
         self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
@@ -128,9 +140,10 @@ class InMemorySessionService(BaseSessionService):
         if row is None:
             raise missing_session(app_name, user_id, session_id)
         start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
-        page = row.events[start : start + limit]
+        page = row.payloads[start : start + limit]
         end = start + len(page)
-        return list(page), encode_page_token(end) if end < len(row.events) else None
+        token = encode_page_token(end) if end < len(row.payloads) else None
+        return self.decode_events(page), token
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         self._sessions.pop((app_name, user_id, session_id), None)
@@ -143,7 +156,8 @@ class InMemorySessionService(BaseSessionService):
             raise missing_session(app_name, user_id, session_id)
         if record.event.id in row.event_ids:
             return False
-        row.events.append(self.decode_event(record.json))
+        row.payloads.append(record.json)
+        row.timestamps.append(record.event.timestamp)
         row.event_ids.add(record.event.id)
         row.state.update(record.session_delta)
         self._apply_scopes(app_name, user_id, record.app_delta, record.user_delta)

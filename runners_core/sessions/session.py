@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
 
 from runners_core.events import Event
 from runners_core.wire import WireModel
@@ -16,7 +16,9 @@ class Session(WireModel):
 
     ``state`` is the merged view: session keys as they are, app-wide keys with
     their ``app:`` prefix and user-wide keys with their ``user:`` prefix. Its
-    JSON is ADK's (``appName``, ``lastUpdateTime`` with ``by_alias=True``).
+    JSON is ADK's (``appName``, ``lastUpdateTime`` with ``by_alias=True``). On a
+    loaded session ``events`` is an :class:`~runners_core.sessions.history.EventHistory`:
+    a list of events decoded as they are read.
     """
 
     id: str
@@ -25,6 +27,11 @@ class Session(WireModel):
     state: dict[str, Any] = Field(default_factory=dict)
     events: list[Event] = Field(default_factory=list)
     last_update_time: float = Field(default_factory=time.time)
+
+    @field_serializer("events", mode="wrap")
+    def _serialize_events(self, events: Any, handler: SerializerFunctionWrapHandler) -> Any:
+        # A loaded session's events are an EventHistory (decoded on access), not a list.
+        return handler(events if isinstance(events, list) else list(events))
 
 
 class GetSessionConfig(BaseModel):

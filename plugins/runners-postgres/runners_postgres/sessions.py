@@ -232,7 +232,7 @@ class PostgresSessionService(PostgresService, BaseSessionService):
             app_state=app_state,
             user_state=user_state,
             last_update_time=update_time,
-            events=self.decode_events(payloads),
+            events=self.history(payloads),
         )
 
     async def _list_sessions(

@@ -141,7 +141,7 @@ class RedisSessionService(BaseSessionService):
             app_state=decode_hash(app_state),
             user_state=decode_hash(user_state),
             last_update_time=float(updated),
-            events=self.decode_events(events),
+            events=self.history(events),
         )
 
     async def _list_sessions(

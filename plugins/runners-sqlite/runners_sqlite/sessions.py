@@ -3,17 +3,18 @@
 An append takes the write lock (``BEGIN IMMEDIATE``), numbers the event after the
 session's last one, skips it if its id is already stored (idempotent re-append)
 and otherwise upserts the keys of its scoped state deltas and the session's
-update time, then commits: all of it or none of it. Loads read one snapshot and
-walk the ``(session_pk, seq)`` index from the end, so ``num_recent_events=10``
-costs the same at any history length; decoded events are kept between loads
-(:mod:`.event_cache`).
+update time, then commits: all of it or none of it. A load reads one snapshot:
+the state and only the newest events (walking the ``(session_pk, seq)`` index from
+the end), so it costs the same at any history length. Older events are read, in one
+query, only if something reads that far back in the loaded session (the runner
+never does); events are decoded as they are read.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
@@ -31,7 +32,6 @@ from runners_core.sessions.base import (
 from runners_core.sessions.decoding import decode_events as decode_stored_events
 from runners_sqlite import state_tables
 from runners_sqlite.database import Database, DatabaseOwner
-from runners_sqlite.event_cache import EventCache
 from runners_sqlite.run_lock import SUPPORTED as FLOCK_SUPPORTED
 from runners_sqlite.run_lock import SessionLockFiles
 from runners_sqlite.settings import parse_url
@@ -53,6 +53,9 @@ _INSERT_EVENT = (
     "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_pk, event_id) DO NOTHING"
 )
+_RANGE = "SELECT payload FROM events WHERE session_pk = ? AND seq BETWEEN ? AND ? ORDER BY seq"
+# How many of the newest events a load fetches; older ones are fetched when read.
+_TAIL = 32
 _PAGE_OF_EVENTS = (
     "SELECT seq, payload FROM events WHERE session_pk = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
@@ -97,7 +100,6 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
         super().__init__(**base)
         settings = parse_url(url, **options)
         self._db = Database(settings)
-        self._cache = EventCache(int(settings.event_cache_mb * 1024 * 1024), decode_events)
         self._locks = SessionLockFiles(settings.lock_dir)
 
     # ------------------------------------------------------------------ locking
@@ -185,6 +187,8 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             if after_timestamp is not None:
                 floor = conn.execute(_FLOOR_SEQ, (pk, first, after_timestamp)).fetchone()
                 first = floor[0] + 1 if floor else first
+            tail = max(first, last - _TAIL + 1)
+            payloads = [p for (p,) in conn.execute(_RANGE, (pk, tail, last))]
             return StoredSession(
                 id=session_id,
                 app_name=app_name,
@@ -193,10 +197,20 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
                 app_state=state_tables.read_app(conn, app_name),
                 user_state=state_tables.read_user(conn, app_name, user_id),
                 last_update_time=update_time,
-                events=self._cache.events(conn, pk, first, last),
+                events=self.history(
+                    payloads, older=tail - first, loader=self._loader(pk, first, tail - 1)
+                ),
             )
 
         return await self._db.read("loading a session", load)
+
+    def _loader(self, pk: int, first: int, last: int) -> Callable[[], list[str]]:
+        """Reads events ``first..last`` of a loaded session when they are first needed."""
+
+        def read(conn: sqlite3.Connection) -> list[str]:
+            return [p for (p,) in conn.execute(_RANGE, (pk, first, last))]
+
+        return lambda: self._db.read_blocking("reading older events", read)
 
     async def _list_sessions(
         self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
@@ -262,7 +276,6 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             conn.execute("DELETE FROM events WHERE session_pk = ?", (pk,))
             conn.execute("DELETE FROM session_state WHERE session_pk = ?", (pk,))
             conn.execute("DELETE FROM sessions WHERE pk = ?", (pk,))
-            self._cache.forget(pk)
 
         await self._db.write("deleting a session", delete)
 

@@ -15,6 +15,7 @@ thread (or itself) alive.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import queue
 import threading
 from collections.abc import Callable
@@ -24,7 +25,8 @@ T = TypeVar("T")
 
 IDLE_SECONDS = 5.0
 
-_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
+# What to run, and how to hand its (result, error) back to whoever waits.
+_Job = tuple[Callable[[], Any], Callable[[Any, BaseException | None], None]]
 
 
 class Worker:
@@ -42,17 +44,44 @@ class Worker:
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
+
+        def settle(result: Any, error: BaseException | None) -> None:
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:
+                pass  # the caller's loop is closed: nobody is waiting any more
+
+        self._put((function, settle))
+        return future
+
+    def submit_threadsafe(self, function: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Queue *function* for a synchronous caller, which waits on the returned future.
+
+        For short calls only (a loaded session reading its older events); never wait
+        on it from a function already running on this worker.
+        """
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def settle(result: Any, error: BaseException | None) -> None:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        self._put((function, settle))
+        return future
+
+    def _put(self, job: _Job) -> None:
         with self._mutex:
-            self._jobs.put((loop, future, function))
+            self._jobs.put(job)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
-        return future
 
     def _run(self) -> None:
         while True:
             try:
-                loop, future, function = self._jobs.get(timeout=IDLE_SECONDS)
+                function, settle = self._jobs.get(timeout=IDLE_SECONDS)
             except queue.Empty:
                 with self._mutex:  # submit() starts a new thread if it sees None
                     if self._jobs.empty():
@@ -63,11 +92,8 @@ class Worker:
                 outcome: tuple[Any, BaseException | None] = (function(), None)
             except BaseException as exc:
                 outcome = (None, exc)
-            try:
-                loop.call_soon_threadsafe(_settle, future, *outcome)
-            except RuntimeError:
-                pass  # the caller's loop is closed: nobody is waiting any more
-            del loop, future, function, outcome  # hold no references while idle
+            settle(*outcome)
+            del function, settle, outcome  # hold no references while idle
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

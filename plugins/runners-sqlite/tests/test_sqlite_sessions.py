@@ -1,4 +1,4 @@
-"""SQLite sessions beyond the conformance kit: the event cache, busy writers, threads and loops."""
+"""SQLite sessions beyond the conformance kit: lazy history, busy writers, threads and loops."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from runners_sqlite import SqliteSessionService
-from runners_sqlite.sessions import _FIND_FOR_APPEND, _FLOOR_SEQ, _LAST_SEQ, decode_events
+from runners_sqlite.sessions import _FIND_FOR_APPEND, _FLOOR_SEQ, _LAST_SEQ, _RANGE
 
 from runners_core import BaseAgent, Content, EventActions, GetSessionConfig, Runner
-from runners_core.errors import RetryableBackendError
+from runners_core.errors import BackendError, RetryableBackendError
 from runners_core.events import Event
 
 KEY = {"app_name": "app", "user_id": "u", "session_id": "s"}
+USER = {"user_id": "u", "session_id": "s"}
 
 
 def user(i: int, **fields: Any) -> Event:
@@ -44,19 +45,19 @@ async def test_a_reopened_file_has_everything(db_url: str) -> None:
         await second.close()
 
 
-async def test_cached_history_sees_what_other_services_append(db_url: str) -> None:
+async def test_loads_see_what_other_services_append(db_url: str) -> None:
     reader, writer = SqliteSessionService(db_url), SqliteSessionService(db_url)
     try:
         session = await writer.create_session(**KEY)
         for i in range(5):
             await writer.append_event(session, user(i, timestamp=1000.0 + i))
-        assert await ids(reader) == [f"e{i}" for i in range(5)]  # now cached
+        assert await ids(reader) == [f"e{i}" for i in range(5)]
         for i in range(5, 8):
             await writer.append_event(session, user(i, timestamp=1000.0 + i))
         assert await ids(reader) == [f"e{i}" for i in range(8)]
         assert await ids(reader, GetSessionConfig(num_recent_events=2)) == ["e6", "e7"]
         assert await ids(reader, GetSessionConfig(after_timestamp=1006.0)) == ["e6", "e7"]
-        # Delete and recreate under the same id: the cache must not resurrect old events.
+        # Delete and recreate under the same id: no old event comes back.
         await writer.delete_session(**KEY)
         fresh = await writer.create_session(**KEY)
         await writer.append_event(fresh, user(99))
@@ -66,7 +67,7 @@ async def test_cached_history_sees_what_other_services_append(db_url: str) -> No
         await writer.close()
 
 
-async def test_cache_extends_backwards_and_forwards(sessions: SqliteSessionService) -> None:
+async def test_limited_and_whole_loads_agree(sessions: SqliteSessionService) -> None:
     session = await sessions.create_session(**KEY)
     for i in range(20):
         await sessions.append_event(session, user(i))
@@ -78,45 +79,65 @@ async def test_cache_extends_backwards_and_forwards(sessions: SqliteSessionServi
     assert await ids(sessions, GetSessionConfig(num_recent_events=2)) == ["e19", "e20"]
 
 
-async def test_cache_stays_within_its_budget(db_url: str) -> None:
-    service = SqliteSessionService(db_url, event_cache_mb=0.05)
-    try:
-        for n in range(4):
-            key = {**KEY, "session_id": f"s{n}"}
-            session = await service.create_session(**key)
-            for i in range(15):
-                event = Event(author="user", id=f"s{n}-{i}", content=Content.from_text("x" * 900))
-                await service.append_event(session, event)
-            loaded = await service.get_session(**key)
-            assert loaded is not None
-            assert [e.id for e in loaded.events] == [f"s{n}-{i}" for i in range(15)]
-            assert service._cache.size <= service._cache.budget
-    finally:
-        await service.close()
-
-
-async def test_recent_events_read_only_the_tail(sessions: SqliteSessionService) -> None:
+async def test_a_load_fetches_older_events_only_when_read(
+    sessions: SqliteSessionService, db_path: Path
+) -> None:
     session = await sessions.create_session(**KEY)
     for i in range(300):
         await sessions.append_event(session, user(i))
-    decoded: list[int] = []
+    loaded = await sessions.get_session(**KEY)
+    assert loaded is not None
+    # Damage the oldest stored event behind the loaded session's back: the newest
+    # events still read, and the damage shows (named) only when reading back that far.
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    raw.execute("UPDATE events SET payload = '{broken' WHERE seq = 1")
+    raw.close()
+    assert [e.id for e in loaded.events[-3:]] == ["e297", "e298", "e299"]
+    with pytest.raises(BackendError, match="stored event 1 of 300"):
+        [e.id for e in loaded.events]
 
-    def spy(payloads: list[str]) -> list[Event]:
-        decoded.append(len(payloads))
-        return decode_events(payloads)
 
-    sessions._cache.clear()
-    sessions._cache._decode = spy
-    assert await ids(sessions, GetSessionConfig(num_recent_events=10)) == [
-        f"e{i}" for i in range(290, 300)
-    ]
-    assert decoded == [10]
+async def test_the_runner_reads_only_recent_history(
+    sessions: SqliteSessionService, db_path: Path
+) -> None:
+    session = await sessions.create_session(**KEY)
+    for i in range(100):
+        await sessions.append_event(session, user(i))
+    step = Event(author="two", invocation_id="i1", content=Content.from_text("step"))
+    await sessions.append_event(session, step)
+    # Unreadable history before the last agent event: a turn that only needs to find
+    # that agent never reads it.
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    raw.execute("UPDATE events SET payload = '{broken' WHERE seq < 100")
+    raw.close()
+    runner = Runner(app_name="app", agent=TwoSteps(name="two"), session_service=sessions)
+    message = Content.from_text("again")
+    events = [e async for e in runner.run_async(**USER, new_message=message)]
+    assert [e.author for e in events] == ["two", "two"]
+    loaded = await sessions.get_session(**KEY)
+    assert loaded is not None
+    with pytest.raises(BackendError, match="stored event 1 of 104"):
+        list(loaded.events)
 
+
+async def test_a_session_loaded_before_close_stays_readable(db_url: str) -> None:
+    service = SqliteSessionService(db_url)
+    session = await service.create_session(**KEY)
+    for i in range(40):
+        await service.append_event(session, user(i))
+    loaded = await service.get_session(**KEY)
+    await service.close()
+    assert loaded is not None
+    assert [e.id for e in loaded.events] == [f"e{i}" for i in range(40)]
+
+
+async def test_history_queries_walk_the_index(sessions: SqliteSessionService) -> None:
     def plans(conn: sqlite3.Connection) -> list[str]:
         found = []
         for sql, params in (
             (_LAST_SEQ, (1,)),
             (_FLOOR_SEQ, (1, 1, 0.0)),
+            (_RANGE, (1, 1, 5)),
             (_FIND_FOR_APPEND, ("a", "u", "s")),
         ):
             rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()

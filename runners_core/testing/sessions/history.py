@@ -105,3 +105,56 @@ class History(SessionSuite):
         assert loaded.state == {f"k{i}": i for i in range(5)}, (
             "GetSessionConfig: limiting the loaded events must not limit the loaded state"
         )
+
+    async def test_a_long_history_reads_as_a_list(self, service: BaseSessionService) -> None:
+        # Long enough that a backend fetching only the newest rows must fetch older ones.
+        session = await self.new_session(service)
+        appended = [
+            (await service.append_event(session, agent_event(f"turn {i}"))).id for i in range(70)
+        ]
+        loaded = await self.reload(service, session)
+        events = loaded.events
+        assert len(events) == 70, f"history: len(session.events) is {len(events)}, expected 70"
+        assert events[-1].id == appended[-1] and events[0].id == appended[0], (
+            "history: session.events[0] and [-1] must be the first and last events"
+        )
+        assert [e.id for e in events[5:60:7]] == appended[5:60:7], (
+            "history: slicing session.events must work as on a list"
+        )
+        reloaded = await self.reload(service, session)
+        assert [e.id for e in reversed(reloaded.events)] == appended[::-1], (
+            "history: reversed(session.events) must give every event, newest first"
+        )
+        assert ids(await self.reload(service, session)) == appended, (
+            "history: iterating session.events must give every event in order"
+        )
+        recent = await self.reload(service, session, GetSessionConfig(num_recent_events=50))
+        assert [e.id for e in recent.events[:3]] == appended[20:23], (
+            "history: the oldest of num_recent_events=50 must be the 50th newest"
+        )
+
+    async def test_editing_a_loaded_session_does_not_change_history(
+        self, service: BaseSessionService
+    ) -> None:
+        session = await self.new_session(service)
+        for i in range(40):
+            await service.append_event(session, agent_event(f"turn {i}", state_delta={"n": i}))
+        loaded = await self.reload(service, session)
+        expected = ids(loaded)
+        for event in (loaded.events[0], loaded.events[-1]):
+            assert event.content is not None
+            event.content.parts[0].text = "masked by a hook"
+            event.actions.state_delta["n"] = "changed"
+        del loaded.events[3]
+        fresh = await self.reload(service, session)
+        texts = [fresh.events[0].content, fresh.events[-1].content]
+        assert [c.parts[0].text if c else None for c in texts] == ["turn 0", "turn 39"], (
+            "history: editing a loaded session's events in place changed what a later "
+            "get_session returns; loads must not share event objects with storage"
+        )
+        assert ids(fresh) == expected, (
+            "history: deleting from a loaded session's events changed the stored history"
+        )
+        assert fresh.events[0].actions.state_delta == {"n": 0}, (
+            "history: editing a loaded event's state_delta changed the stored event"
+        )
