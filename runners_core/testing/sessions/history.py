@@ -142,7 +142,7 @@ class History(SessionSuite):
         loaded = await self.reload(service, session)
         expected = ids(loaded)
         for event in (loaded.events[0], loaded.events[-1]):
-            assert event.content is not None
+            assert event.content is not None, "payloads: an event's content was not stored"
             event.content.parts[0].text = "masked by a hook"
             event.actions.state_delta["n"] = "changed"
         del loaded.events[3]
