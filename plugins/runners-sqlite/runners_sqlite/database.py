@@ -248,33 +248,6 @@ class DatabaseOwner:
     def database(self) -> Database:
         return self._db
 
-    def read_blocking(self, action: str, work: Work[T]) -> T:
-        """:meth:`read`, for a synchronous caller: blocks the calling thread until done.
-
-        Used for short reads only (a loaded session's older events). After
-        ``close()`` it reads through a short-lived connection of its own, so a
-        session loaded before closing stays readable.
-        """
-        future = None
-        with self._mutex:
-            if not self._closed:
-                job = partial(self._transaction, action, work, "BEGIN")
-                future = self._worker.submit_threadsafe(job)
-        if future is not None:
-            return future.result()
-        try:
-            uri = self.settings.path.as_uri() + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=self.settings.busy_timeout)
-        except sqlite3.Error as exc:
-            raise self._error(exc, action) from exc
-        try:
-            conn.execute("BEGIN")
-            return work(conn)
-        except sqlite3.Error as exc:
-            raise self._error(exc, action) from exc
-        finally:
-            conn.close()
-
     async def close(self) -> None:
         """Finish queued work and close the file; the service is unusable afterwards."""
         await self._db.close()
