@@ -65,6 +65,7 @@ class FileArtifactService(BaseArtifactService):
         limit = settings.max_artifact_bytes or DEFAULT_MAX_ARTIFACT_BYTES
         super().__init__(max_artifact_bytes=limit)
         self.root: Path = settings.root
+        self._fsync = settings.fsync
         self._info: RootInfo | None = None
         self._info_lock = threading.Lock()
 
@@ -94,22 +95,23 @@ class FileArtifactService(BaseArtifactService):
             sidecar["sha256"] = sidecars.checksum(data.data)
             parts = [*self._scope_parts(info, app_name, user_id, session_id)]
             parts.append(keys.encode(filename, fold_case=info.fold_case))
-            with tree.opened(root_fd, parts, create=True) as art:
+            with tree.opened(root_fd, parts, create=True, sync=self._fsync) as art:
                 assert art is not None
                 committed, claimed = _scan(art, parts)
                 if committed:
                     _read_sidecar(art, parts, max(committed), filename)  # same name, not a clash
-                temp = tree.write_temp(art, data.data)
+                temp = tree.write_temp(art, data.data, sync=self._fsync)
                 try:
                     version = claimed + 1
                     while not tree.link_new(art, temp, f"{version}.data"):
                         version += 1
                     sidecar["version"] = version
-                    meta = tree.write_temp(art, sidecars.encode(sidecar))
+                    meta = tree.write_temp(art, sidecars.encode(sidecar), sync=self._fsync)
                     os.rename(meta, f"{version}.json", src_dir_fd=art, dst_dir_fd=art)
                 finally:
                     tree.remove(art, temp)
-                os.fsync(art)
+                if self._fsync:
+                    os.fsync(art)
                 return version
 
         return await self._run("saving an artifact", put)

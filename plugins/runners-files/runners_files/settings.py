@@ -7,7 +7,7 @@ Everything after ``file://`` is the path::
     file://~/agents/artifacts          under the home directory
     file://localhost/var/lib/agents    absolute, RFC 8089's form with a host
 
-Options go in the query string (``?max_artifact_bytes=1000000``) or as keyword
+Options go in the query string (``?max_artifact_bytes=1000000&synchronous=normal``) or as keyword
 arguments of :class:`~runners_files.FileArtifactService`, which win over the URL.
 """
 
@@ -30,6 +30,12 @@ class FilesSettings:
     url: str
     root: Path
     max_artifact_bytes: int | None = None
+    synchronous: str = "full"
+
+    @property
+    def fsync(self) -> bool:
+        """Whether saves fsync (``synchronous=full``) or only rely on atomic renames."""
+        return self.synchronous == "full"
 
 
 def parse_url(url: str, **overrides: Any) -> FilesSettings:
@@ -49,17 +55,26 @@ def parse_url(url: str, **overrides: Any) -> FilesSettings:
         raise ConfigError(f"file URL {url!r} contains a NUL byte; write {_EXAMPLE}")
     options: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
     options.update(overrides)
-    unknown = sorted(set(options) - {"max_artifact_bytes"})
+    unknown = sorted(set(options) - {"max_artifact_bytes", "synchronous"})
     if unknown:
         raise ConfigError(
-            f"unknown file artifact option {unknown[0]!r} in {url!r}; the only option is "
-            "max_artifact_bytes"
+            f"unknown file artifact option {unknown[0]!r} in {url!r}; the options are "
+            "max_artifact_bytes and synchronous"
         )
     limit = options.get("max_artifact_bytes")
     if limit is not None:
         limit = _positive_int("max_artifact_bytes", limit, url)
+    synchronous = str(options.get("synchronous", "full")).lower()
+    if synchronous not in ("full", "normal"):
+        raise ConfigError(
+            f"file artifact option synchronous={options['synchronous']!r} in {url!r} is "
+            "invalid: use full (fsync: saves survive power loss) or normal (no fsync: saves "
+            "survive process crashes)"
+        )
     root = Path(raw).expanduser()
-    return FilesSettings(url=url, root=Path.cwd() / root, max_artifact_bytes=limit)
+    return FilesSettings(
+        url=url, root=Path.cwd() / root, max_artifact_bytes=limit, synchronous=synchronous
+    )
 
 
 def _positive_int(key: str, value: Any, url: str) -> int:

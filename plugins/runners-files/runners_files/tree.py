@@ -58,7 +58,12 @@ def _refuse(parts: Sequence[str], exc: OSError, dir_fd: int) -> BackendError:
 
 
 def open_dir(
-    root_fd: int, parts: Sequence[str], *, create: bool, prefix: Sequence[str] = ()
+    root_fd: int,
+    parts: Sequence[str],
+    *,
+    create: bool,
+    prefix: Sequence[str] = (),
+    sync: bool = True,
 ) -> int | None:
     """A descriptor of root/parts (caller closes it), or None if missing and not *create*.
 
@@ -76,7 +81,8 @@ def open_dir(
                     return None
                 try:
                     os.mkdir(part, dir_fd=fd)
-                    os.fsync(fd)  # the new entry survives a crash with what goes into it
+                    if sync:
+                        os.fsync(fd)  # the new entry survives a crash with what goes into it
                 except FileExistsError:
                     pass  # another writer made it meanwhile
                 except OSError as exc:
@@ -97,9 +103,14 @@ def open_dir(
 
 @contextmanager
 def opened(
-    root_fd: int, parts: Sequence[str], *, create: bool, prefix: Sequence[str] = ()
+    root_fd: int,
+    parts: Sequence[str],
+    *,
+    create: bool,
+    prefix: Sequence[str] = (),
+    sync: bool = True,
 ) -> Iterator[int | None]:
-    fd = open_dir(root_fd, parts, create=create, prefix=prefix)
+    fd = open_dir(root_fd, parts, create=create, prefix=prefix, sync=sync)
     try:
         yield fd
     finally:
@@ -111,8 +122,8 @@ def entries(dir_fd: int) -> list[str]:
     return os.listdir(dir_fd)
 
 
-def write_temp(dir_fd: int, data: bytes | memoryview) -> str:
-    """Write *data* to a new temporary file in the directory, fsync it, return its name."""
+def write_temp(dir_fd: int, data: bytes | memoryview, *, sync: bool = True) -> str:
+    """Write *data* to a new temporary file in the directory (fsynced if *sync*); its name."""
     name = f"{TEMP_PREFIX}{uuid.uuid4().hex}"
     fd = os.open(name, _NEW, 0o666, dir_fd=dir_fd)
     try:
@@ -120,7 +131,8 @@ def write_temp(dir_fd: int, data: bytes | memoryview) -> str:
         while view:
             written = os.write(fd, view[:CHUNK])
             view = view[written:]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         os.unlink(name, dir_fd=dir_fd)

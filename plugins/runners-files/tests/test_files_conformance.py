@@ -27,3 +27,11 @@ class TestFileArtifactsFoldingCase(ArtifactServiceContract):
             '{"format": "runners-files", "layout": 1, "fold_case": true}'
         )
         return FileArtifactService(f"file://{root}")
+
+
+class TestFileArtifactsWithoutFsync(ArtifactServiceContract):
+    """The same contract with synchronous=normal (atomic renames, no fsync)."""
+
+    @pytest.fixture
+    def service(self, tmp_path: Path) -> FileArtifactService:
+        return FileArtifactService(f"file://{tmp_path}/artifacts?synchronous=normal")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -127,3 +128,20 @@ async def test_agent_artifacts_from_configuration(
             pass
     stored = tmp_path / ".runners/artifacts/saver/u/sessions/s/notes.txt/0.data"
     assert stored.read_text() == "kept"
+
+
+@pytest.mark.parametrize(("synchronous", "fsyncs"), [("full", 3), ("normal", 0)])
+async def test_synchronous_decides_whether_saves_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synchronous: str, fsyncs: int
+) -> None:
+    service = FileArtifactService(f"file://{tmp_path}/r?synchronous={synchronous}")
+    await service.save_artifact(**AT, filename="a", artifact=Part(text="first"))
+    calls: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd) or real_fsync(fd))
+    await service.save_artifact(**AT, filename="a", artifact=Part(text="second"))
+    # full: the payload, the sidecar and the directory holding both names.
+    assert len(calls) == fsyncs
+    assert await service.load_artifact(**AT, filename="a") == Part(text="second")
+    with pytest.raises(ConfigError, match="synchronous"):
+        parse_url("file:///x?synchronous=sometimes")

@@ -133,10 +133,14 @@ class S3ArtifactService(BaseArtifactService):
                 if not committed:
                     return None
                 version = max(committed)
-            sidecar = await self._sidecar(client, folder, version, filename)
+            # Both at once: one round trip instead of two. The payload of a version whose
+            # sidecar is missing (a writer died) is fetched in vain, which is rare.
+            sidecar, payload = await asyncio.gather(
+                self._sidecar(client, folder, version, filename),
+                self._read(client, f"{folder}{version}.data"),
+            )
             if sidecar is None:
                 return None
-            payload = await self._read(client, f"{folder}{version}.data")
         problem = await asyncio.to_thread(sidecars.payload_problem, sidecar, payload)
         if problem is not None:
             raise BackendError(
