@@ -169,8 +169,15 @@ def read_all(dir_fd: int, name: str) -> bytes | None:
     except FileNotFoundError:
         return None
     try:
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
+        # One read of the known size: no buffered reader growing its buffer step by step.
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size) if size else b""
+        if len(data) < size:  # short reads are rare; finish the slow way
+            chunks = [data]
+            while chunk := os.read(fd, CHUNK):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data
     finally:
         os.close(fd)
 
