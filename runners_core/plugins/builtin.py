@@ -14,8 +14,11 @@ def _no_path(url: str) -> None:
     rest = url.split("://", 1)[1]
     if rest.strip("/"):
         from runners_core.errors import ConfigError
+        from runners_core.redaction import redact_url
 
-        raise ConfigError(f"memory:// URLs take no location (got {url!r}); write just memory://")
+        raise ConfigError(
+            f"memory:// URLs take no location (got {redact_url(url)!r}); write just memory://"
+        )
 
 
 def _session(url: str, **options: Any) -> Any:

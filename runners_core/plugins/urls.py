@@ -1,10 +1,11 @@
-"""Service URLs: parsing the scheme and keeping passwords out of messages."""
+"""Service URLs: the scheme, and where its plugin comes from (redaction: runners_core.redaction)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from runners_core.errors import ConfigError
+from runners_core.redaction import redact_url
+
+__all__ = ["KNOWN_PROVIDERS", "redact_url", "url_scheme"]
 
 # Where a scheme's plugin comes from, for "install X" hints.
 KNOWN_PROVIDERS = {
@@ -16,20 +17,6 @@ KNOWN_PROVIDERS = {
     "file": "runners-files",
     "s3": "runners-s3",
 }
-
-
-def redact_url(url: str) -> str:
-    """*url* with any password replaced by ``***``; never raises."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return "<unparseable URL>"
-    if password is None:
-        return url
-    # Rebuild from the raw netloc: .hostname/.port raise on malformed ports.
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def url_scheme(url: str, kind: str) -> str:

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 PROBE_APP = "runners-doctor"
 PROBE_USER = "runners-doctor"
 PROBE_TIMEOUT = 10.0
-SECRET_WORDS = ("password", "secret", "token", "key")
 
 
 @dataclass
@@ -34,12 +33,10 @@ class Check:
 
 def redact_value(name: str, value: Any) -> Any:
     """*value* fit for display: URL passwords and secret-looking settings hidden."""
-    from runners_core.plugins.urls import redact_url
+    from runners_core.redaction import MASK, is_secret_name, redact
 
     if isinstance(value, str):
-        if any(word in name.lower() for word in SECRET_WORDS):
-            return "***"
-        return redact_url(value) if "://" in value else value
+        return MASK if is_secret_name(name) else redact(value)
     if isinstance(value, list):
         return [redact_value(name, item) for item in value]
     if isinstance(value, dict):
@@ -61,7 +58,7 @@ async def check_backend(
 ) -> Check:
     """Build the service for *choice* and make one cheap call on it."""
     from runners_cli.services import build_service
-    from runners_core.plugins.urls import redact_url
+    from runners_core.redaction import redact_url
 
     shown = redact_url(choice.url)
     try:

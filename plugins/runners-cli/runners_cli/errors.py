@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NoReturn
-from urllib.parse import urlsplit
 
 import typer
 
@@ -38,20 +37,14 @@ class CliState:
 
     def watch_urls(self, urls: Iterable[str | None]) -> None:
         """Remember the passwords in *urls*, so no error message can leak them."""
-        for url in urls:
-            if not url:
-                continue
-            try:
-                password = urlsplit(url).password
-            except ValueError:
-                continue
-            if password:
-                self.secrets.add(password)
+        from runners_core.redaction import secrets_in
+
+        self.secrets.update(secrets_in(*urls))
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        from runners_core.redaction import redact
+
+        return redact(text, self.secrets)
 
 
 def cli_state(ctx: typer.Context | None) -> CliState:

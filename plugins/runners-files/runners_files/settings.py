@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from runners_core.errors import ConfigError
+from runners_core.redaction import redact_url
 
 _EXAMPLE = "file://.runners/artifacts (relative) or file:///abs/path/artifacts"
 
@@ -40,25 +41,26 @@ class FilesSettings:
 
 def parse_url(url: str, **overrides: Any) -> FilesSettings:
     """The settings a ``file://`` URL asks for; *overrides* (same names) win over the URL."""
+    shown = redact_url(url)
     if not isinstance(url, str) or not url.lower().startswith("file://"):
-        raise ConfigError(f"{url!r} is not a file:// URL; write {_EXAMPLE}")
+        raise ConfigError(f"{shown!r} is not a file:// URL; write {_EXAMPLE}")
     rest = url[len("file://") :]
     if "#" in rest:
-        raise ConfigError(f"file URL {url!r} has a '#fragment'; remove it (write {_EXAMPLE})")
+        raise ConfigError(f"file URL {shown!r} has a '#fragment'; remove it (write {_EXAMPLE})")
     raw, _, query = rest.partition("?")
     raw = unquote(raw)
     if raw.lower().startswith("localhost/"):
         raw = raw[len("localhost") :]
     if not raw:
-        raise ConfigError(f"file URL {url!r} names no directory; write {_EXAMPLE}")
+        raise ConfigError(f"file URL {shown!r} names no directory; write {_EXAMPLE}")
     if "\x00" in raw:
-        raise ConfigError(f"file URL {url!r} contains a NUL byte; write {_EXAMPLE}")
+        raise ConfigError(f"file URL {shown!r} contains a NUL byte; write {_EXAMPLE}")
     options: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
     options.update(overrides)
     unknown = sorted(set(options) - {"max_artifact_bytes", "synchronous"})
     if unknown:
         raise ConfigError(
-            f"unknown file artifact option {unknown[0]!r} in {url!r}; the options are "
+            f"unknown file artifact option {unknown[0]!r} in {shown!r}; the options are "
             "max_artifact_bytes and synchronous"
         )
     limit = options.get("max_artifact_bytes")
@@ -67,7 +69,7 @@ def parse_url(url: str, **overrides: Any) -> FilesSettings:
     synchronous = str(options.get("synchronous", "full")).lower()
     if synchronous not in ("full", "normal"):
         raise ConfigError(
-            f"file artifact option synchronous={options['synchronous']!r} in {url!r} is "
+            f"file artifact option synchronous={options['synchronous']!r} in {shown!r} is "
             "invalid: use full (fsync: saves survive power loss) or normal (no fsync: saves "
             "survive process crashes)"
         )
@@ -78,12 +80,13 @@ def parse_url(url: str, **overrides: Any) -> FilesSettings:
 
 
 def _positive_int(key: str, value: Any, url: str) -> int:
+    shown = redact_url(url)
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if isinstance(value, bool) or number < 1:
         raise ConfigError(
-            f"file artifact option {key}={value!r} in {url!r} must be an integer >= 1"
+            f"file artifact option {key}={value!r} in {shown!r} must be an integer >= 1"
         )
     return number

@@ -9,10 +9,10 @@ carry the redacted URL, never the password.
 from __future__ import annotations
 
 from psycopg import errors as pg_errors
-from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
 from runners_core.errors import BackendError, RetryableBackendError, RunnersError, ValidationError
+from runners_core.redaction import redact, secrets_in
 from runners_postgres.settings import PostgresSettings
 
 # SQLSTATE classes that mean "try again": connection exceptions, operator intervention
@@ -107,14 +107,6 @@ def _is_retryable(exc: Exception, detail: str) -> bool:
 
 
 def _detail(exc: Exception, settings: PostgresSettings) -> str:
-    """The first line of the driver's message, with the password scrubbed if echoed."""
+    """The first line of the driver's message, with any secret scrubbed if echoed."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    password = _password(settings)
-    if password:
-        text = text.replace(password, "***")
-    return text
-
-
-def _password(settings: PostgresSettings) -> str | None:
-    value = conninfo_to_dict(settings.conninfo).get("password")
-    return str(value) if value else None
+    return redact(text, secrets_in(settings.url, settings.conninfo))

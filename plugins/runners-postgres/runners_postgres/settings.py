@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from runners_core.errors import ConfigError
-from runners_core.plugins.urls import redact_url
+from runners_core.redaction import redact, redact_url, secrets_in
 
 MigrateMode = Literal["auto", "always", "never"]
 MIGRATE_MODES: tuple[MigrateMode, ...] = ("auto", "always", "never")
@@ -80,7 +80,8 @@ def parse_url(url: str, **overrides: Any) -> PostgresSettings:
     try:
         params = conninfo_to_dict(cleaned)
     except Exception as exc:  # psycopg.ProgrammingError for malformed URIs
-        raise ConfigError(f"PostgreSQL URL {redacted} is not valid for libpq: {exc}") from None
+        detail = redact(str(exc), secrets_in(url))
+        raise ConfigError(f"PostgreSQL URL {redacted} is not valid for libpq: {detail}") from None
     params.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
     params.setdefault("application_name", "runners-postgres")
     settings = PostgresSettings(url=url, conninfo=make_conninfo("", **params), **options)

@@ -14,7 +14,6 @@ import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import unquote, urlsplit
 
 from redis.asyncio import ConnectionPool, Redis
 from redis.backoff import ExponentialBackoff
@@ -31,6 +30,7 @@ from redis.exceptions import (
 from redis.retry import Retry
 
 from runners_core.errors import BackendError, RetryableBackendError, RunnersError
+from runners_core.redaction import redact, secrets_in
 from runners_redis.settings import RedisSettings
 
 log = logging.getLogger("runners_redis")
@@ -96,7 +96,7 @@ class RedisConnections:
 
     def _translate(self, exc: RedisError) -> BackendError:
         url = self.settings.redacted_url
-        detail = _scrub(str(exc), self.settings.connection_url).rstrip(". ")
+        detail = redact(str(exc), secrets_in(self.settings.connection_url)).rstrip(". ")
         if isinstance(exc, AuthenticationError | AuthenticationWrongNumberOfArgsError) or (
             isinstance(exc, ResponseError) and "WRONGPASS" in str(exc)
         ):
@@ -152,12 +152,3 @@ def parse_version(text: str) -> tuple[int, ...]:
     if match is None:
         return (0,)
     return tuple(int(part) for part in match.groups() if part is not None)
-
-
-def _scrub(message: str, connection_url: str) -> str:
-    """*message* without the URL's password, should a driver ever echo it."""
-    password = urlsplit(connection_url).password
-    if password:
-        for form in {password, unquote(password)}:
-            message = message.replace(form, "***")
-    return message

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from runners_core.errors import ConfigError
-from runners_core.plugins.urls import redact_url
+from runners_core.redaction import redact_url
 
 DEFAULT_PREFIX = "runners"
 DEFAULT_LEASE_SECONDS = 15.0
@@ -89,7 +89,7 @@ def parse_redis_url(
     """Split *url* into redis-py's URL and our options; keywords override the URL's."""
     if not isinstance(url, str):
         raise ConfigError(f"a Redis URL must be a string, got {type(url).__name__}")
-    redacted = safe_redact(url)
+    redacted = redact_url(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -141,18 +141,6 @@ def parse_redis_url(
         ttl=float(chosen_ttl) if chosen_ttl is not None else None,
         lease=float(chosen_lease),
     )
-
-
-def safe_redact(url: str) -> str:
-    """:func:`redact_url`, also for URLs it cannot parse (e.g. a non-numeric port)."""
-    try:
-        return redact_url(url)
-    except ValueError:
-        scheme, _, rest = url.partition("://")
-        netloc, slash, path = rest.partition("/")
-        if "@" in netloc:
-            netloc = "***@" + netloc.rpartition("@")[2]
-        return f"{scheme}://{netloc}{slash}{path}"
 
 
 def _check_db_path(path: str, redacted: str) -> None:

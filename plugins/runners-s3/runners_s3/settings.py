@@ -20,6 +20,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from runners_core.errors import ConfigError
+from runners_core.redaction import redact_url
 
 MIB = 1024 * 1024
 MIN_PART_SIZE = 5 * MIB  # S3 refuses smaller parts (except the last)
@@ -62,8 +63,9 @@ class S3Settings:
 
 def parse_url(url: str, **overrides: Any) -> S3Settings:
     """The settings an ``s3://`` URL asks for; *overrides* (same names) win over the URL."""
+    shown = redact_url(url)
     if not isinstance(url, str) or not url.lower().startswith("s3://"):
-        raise ConfigError(f"{url!r} is not an s3:// URL; write {_EXAMPLE}")
+        raise ConfigError(f"{shown!r} is not an s3:// URL; write {_EXAMPLE}")
     try:
         parts = urlsplit(url)
     except ValueError as exc:
@@ -77,18 +79,18 @@ def parse_url(url: str, **overrides: Any) -> S3Settings:
     bucket = parts.netloc
     if not _BUCKET.match(bucket) or ".." in bucket:
         raise ConfigError(
-            f"{bucket!r} in {url!r} is not a bucket name (3-63 lower-case letters, digits, "
+            f"{bucket!r} in {shown!r} is not a bucket name (3-63 lower-case letters, digits, "
             f"'.', '-'); write {_EXAMPLE}"
         )
     if parts.fragment:
-        raise ConfigError(f"S3 URL {url!r} has a '#fragment'; remove it")
+        raise ConfigError(f"S3 URL {shown!r} has a '#fragment'; remove it")
     prefix = _prefix(unquote(parts.path), url)
     options: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
     options.update(overrides)
     unknown = sorted(set(options) - set(_CONVERTERS))
     if unknown:
         raise ConfigError(
-            f"unknown S3 artifact option {unknown[0]!r} in {url!r}; the options are "
+            f"unknown S3 artifact option {unknown[0]!r} in {shown!r}; the options are "
             f"{', '.join(_CONVERTERS)}"
         )
     values: dict[str, Any] = {}
@@ -96,7 +98,7 @@ def parse_url(url: str, **overrides: Any) -> S3Settings:
         try:
             values[key] = _CONVERTERS[key](value)
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"S3 option {key}={value!r} in {url!r} is invalid: {exc}") from None
+            raise ConfigError(f"S3 option {key}={value!r} in {shown!r} is invalid: {exc}") from None
     if values.get("endpoint_url") and "addressing_style" not in values:
         values["addressing_style"] = "path"  # what MinIO, Ceph and moto expect
     settings = S3Settings(bucket=bucket, prefix=prefix, **values)
@@ -109,13 +111,14 @@ def parse_url(url: str, **overrides: Any) -> S3Settings:
 
 
 def _prefix(path: str, url: str) -> str:
+    shown = redact_url(url)
     segments = [s for s in path.split("/") if s]
     if any(s in (".", "..") or "\\" in s or "\x00" in s for s in segments):
-        raise ConfigError(f"the key prefix of {url!r} has a '.', '..', '\\' or NUL segment")
+        raise ConfigError(f"the key prefix of {shown!r} has a '.', '..', '\\' or NUL segment")
     prefix = "/".join(segments)
     if len(prefix.encode()) > MAX_PREFIX_BYTES:
         raise ConfigError(
-            f"the key prefix of {url!r} is longer than {MAX_PREFIX_BYTES} bytes; S3 keys are "
+            f"the key prefix of {shown!r} is longer than {MAX_PREFIX_BYTES} bytes; S3 keys are "
             "limited to 1024 bytes, shorten it"
         )
     return prefix + "/" if prefix else ""

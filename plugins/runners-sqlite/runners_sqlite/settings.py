@@ -18,6 +18,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from runners_core.errors import ConfigError
+from runners_core.redaction import redact_url
 
 Synchronous = Literal["normal", "full"]
 DEFAULT_BUSY_TIMEOUT = 30.0
@@ -43,24 +44,26 @@ class SqliteSettings:
 
 def parse_url(url: str, **overrides: Any) -> SqliteSettings:
     """The settings a ``sqlite://`` URL asks for; *overrides* (same names) win over the URL."""
+    shown = redact_url(url)
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        message = f"SQLite URL {url!r} cannot be parsed ({exc}); write {_EXAMPLE}"
+        message = f"SQLite URL {shown!r} cannot be parsed ({exc}); write {_EXAMPLE}"
         raise ConfigError(message) from None
     if parts.scheme.lower().split("+", 1)[0] != "sqlite":
-        raise ConfigError(f"{url!r} is not a SQLite URL; write {_EXAMPLE}")
+        raise ConfigError(f"{shown!r} is not a SQLite URL; write {_EXAMPLE}")
     if parts.netloc:
         raise ConfigError(
-            f"SQLite URL {url!r} names a host ({parts.netloc!r}), but SQLite files are local; "
+            f"SQLite URL {shown!r} names a host ({parts.netloc.rpartition('@')[2]!r}), "
+            "but SQLite files are local; "
             f"write {_EXAMPLE}"
         )
     raw = unquote(parts.path)[1:]  # the first slash separates the (empty) host from the path
     if not raw or raw.endswith("/"):
-        raise ConfigError(f"SQLite URL {url!r} names no database file; write {_EXAMPLE}")
+        raise ConfigError(f"SQLite URL {shown!r} names no database file; write {_EXAMPLE}")
     if raw == ":memory:" or raw.startswith("file:"):
         raise ConfigError(
-            f"SQLite URL {url!r} is not a file path; for throwaway storage use memory://, "
+            f"SQLite URL {shown!r} is not a file path; for throwaway storage use memory://, "
             f"otherwise write {_EXAMPLE}"
         )
     options: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -68,7 +71,7 @@ def parse_url(url: str, **overrides: Any) -> SqliteSettings:
     unknown = sorted(set(options) - set(_OPTION_TYPES))
     if unknown:
         raise ConfigError(
-            f"unknown SQLite service option {unknown[0]!r} in {url!r}; the options are "
+            f"unknown SQLite service option {unknown[0]!r} in {shown!r}; the options are "
             f"{', '.join(_OPTION_TYPES)}"
         )
     converted = {key: _convert(key, value, url) for key, value in options.items()}
@@ -105,7 +108,8 @@ _OPTION_TYPES = {
 
 
 def _convert(key: str, value: Any, url: str) -> Any:
+    shown = redact_url(url)
     try:
         return _OPTION_TYPES[key](value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"SQLite option {key}={value!r} in {url!r} is invalid: {exc}") from None
+        raise ConfigError(f"SQLite option {key}={value!r} in {shown!r} is invalid: {exc}") from None
