@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Runner": "runners_core.runner",
     "InMemoryRunner": "runners_core.runner",
+    "App": "runners_core.app",
+    "BasePlugin": "runners_core.plugins.adk_style",
     "BaseAgent": "runners_core.agents.base_agent",
     "SequentialAgent": "runners_core.agents.sequential_agent",
     "ParallelAgent": "runners_core.agents.parallel_agent",
@@ -81,6 +83,7 @@ if TYPE_CHECKING:
     from runners_core.agents.parallel_agent import ParallelAgent
     from runners_core.agents.run_config import RunConfig, StreamingMode
     from runners_core.agents.sequential_agent import SequentialAgent
+    from runners_core.app import App
     from runners_core.artifacts.base import ArtifactVersion, BaseArtifactService
     from runners_core.artifacts.in_memory import InMemoryArtifactService
     from runners_core.config import load_config
@@ -90,6 +93,7 @@ if TYPE_CHECKING:
     from runners_core.live import LiveRequest, LiveRequestQueue
     from runners_core.memory.base import BaseMemoryService, MemoryEntry, SearchMemoryResponse
     from runners_core.memory.in_memory import InMemoryMemoryService
+    from runners_core.plugins.adk_style import BasePlugin
     from runners_core.plugins.manager import load_plugins
     from runners_core.plugins.registry import ServiceRegistry
     from runners_core.runner import InMemoryRunner, Runner

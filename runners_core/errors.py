@@ -75,3 +75,7 @@ class RetryableBackendError(BackendError):
 
 class ServiceDefinitionError(RunnersError, TypeError):
     """A service class implements neither ADK's public methods nor the storage primitives."""
+
+
+class InvocationNotFoundError(RunnersError, ValueError):
+    """``rewind_async`` was given an invocation id the session has no event of."""

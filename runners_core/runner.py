@@ -26,16 +26,24 @@ from typing import Any, Literal
 from runners_core.agents.base_agent import BaseAgent
 from runners_core.agents.invocation_context import InvocationContext
 from runners_core.agents.run_config import RunConfig, StreamingMode
-from runners_core.artifacts.base import BaseArtifactService
+from runners_core.app import App
+from runners_core.artifacts.base import BaseArtifactService, rewind_tombstone
 from runners_core.config import Config, load_config
 from runners_core.content import Content
-from runners_core.errors import RunnersError, SessionNotFoundError, ValidationError
+from runners_core.errors import (
+    InvocationNotFoundError,
+    RunnersError,
+    SessionNotFoundError,
+    ValidationError,
+)
 from runners_core.events import Event, EventActions
 from runners_core.identifiers import validate_id
 from runners_core.live import LiveRequest, LiveRequestQueue
 from runners_core.memory.base import BaseMemoryService
+from runners_core.plugins.adk_style import AdkPluginAdapter, is_adk_style
 from runners_core.plugins.manager import LoadedPlugins, load_plugins
 from runners_core.sessions.base import BaseSessionService
+from runners_core.sessions.rewind import live_events, rewound_state
 from runners_core.sessions.session import Session
 
 log = logging.getLogger("runners_core.runner")
@@ -57,8 +65,8 @@ class Runner:
     def __init__(
         self,
         *,
-        app_name: str,
-        agent: BaseAgent,
+        app_name: str | None = None,
+        agent: BaseAgent | None = None,
         session_service: BaseSessionService,
         memory_service: BaseMemoryService | None = None,
         artifact_service: BaseArtifactService | None = None,
@@ -67,7 +75,18 @@ class Runner:
         session_busy: SessionBusy = "wait",
         busy_timeout: float | None = None,
         plugin_manager: LoadedPlugins | None = None,
+        app: App | None = None,
     ) -> None:
+        if app is not None:
+            if agent is not None:
+                raise ValidationError("pass either app=App(...) or agent=..., not both")
+            if not isinstance(app, App):
+                raise ValidationError(f"app must be a runners_core.App, got {type(app).__name__}")
+            agent = app.root_agent
+            app_name = app_name or app.name
+            plugins = [*app.plugins, *plugins]
+        if app_name is None:
+            raise ValidationError("Runner needs app_name=... when it is given agent=...")
         validate_id("app_name", app_name)
         if not isinstance(agent, BaseAgent):
             raise ValidationError(
@@ -88,10 +107,14 @@ class Runner:
         self.auto_create_session = auto_create_session
         self.session_busy: SessionBusy = session_busy
         self.busy_timeout = busy_timeout
+        # ADK-style plugin objects register through an adapter onto our hooks.
+        self.app = app
+        self._adk_plugins = tuple(p for p in plugins if is_adk_style(p))
+        registered = [AdkPluginAdapter(p) if is_adk_style(p) else p for p in plugins]
         # A given manager may be shared with other runners: this runner's own
         # plugins go into a copy, never into the shared one.
         shared = plugin_manager if plugin_manager is not None else load_plugins()
-        self.plugins = shared.with_plugins(plugins)
+        self.plugins = shared.with_plugins(registered)
         self._hooks = self.plugins.hooks
         self._owned: list[Any] = []
         self._closed = False
@@ -323,6 +346,88 @@ class Runner:
                 await self.memory_service.add_session_to_memory(session)
             return session
 
+    async def rewind_async(
+        self,
+        *,
+        user_id: str,
+        session_id: str,
+        rewind_before_invocation_id: str,
+        run_config: RunConfig | None = None,
+    ) -> None:
+        """Rewind a session to just before an invocation, as ADK's ``rewind_async``.
+
+        Appends one event (author ``user``) carrying ``rewind_before_invocation_id``,
+        a state delta that restores the session-scoped keys to their values before
+        that invocation (keys added since are set to None) and an artifact delta
+        that saves each session artifact changed since as a new version holding its
+        earlier content (an artifact that did not exist yet gets an empty version
+        flagged as rewound, which loads as None). ``app:``,
+        ``user:`` keys and ``user:`` artifacts are shared, so they are not rewound.
+        Later turns ignore the rewound events when choosing the agent.
+        """
+        self._check_open()
+        async with self._session_lock(user_id, session_id):
+            session = await self._load_session(user_id, session_id, RunConfig())
+            start = next(
+                (
+                    i
+                    for i, e in enumerate(session.events)
+                    if e.invocation_id == rewind_before_invocation_id
+                ),
+                None,
+            )
+            if start is None:
+                raise InvocationNotFoundError(
+                    f"session {session_id!r} has no event of invocation "
+                    f"{rewind_before_invocation_id!r}; pass the invocation_id of one of its events"
+                )
+            ctx = self._new_context(session, run_config or RunConfig(), None, None)
+            event = Event(
+                invocation_id=ctx.invocation_id,
+                author="user",
+                actions=EventActions(
+                    rewind_before_invocation_id=rewind_before_invocation_id,
+                    state_delta=rewound_state(session, start),
+                    artifact_delta=await self._rewind_artifacts(session, start),
+                ),
+            )
+            await self._persist(ctx, event)
+
+    async def _rewind_artifacts(self, session: Session, start: int) -> dict[str, int]:
+        if self.artifact_service is None:
+            return {}
+        before: dict[str, int] = {}
+        now: dict[str, int] = {}
+        for index, event in enumerate(session.events):
+            now.update(event.actions.artifact_delta)
+            if index < start:
+                before.update(event.actions.artifact_delta)
+        delta: dict[str, int] = {}
+        for filename, version in now.items():
+            if filename.startswith("user:") or before.get(filename) == version:
+                continue
+            earlier = before.get(filename)
+            part, metadata = rewind_tombstone()
+            if earlier is not None:
+                found = await self.artifact_service.load_artifact(
+                    app_name=self.app_name,
+                    user_id=session.user_id,
+                    session_id=session.id,
+                    filename=filename,
+                    version=earlier,
+                )
+                if found is not None:
+                    part, metadata = found, {}
+            delta[filename] = await self.artifact_service.save_artifact(
+                app_name=self.app_name,
+                user_id=session.user_id,
+                session_id=session.id,
+                filename=filename,
+                artifact=part,
+                custom_metadata=metadata,
+            )
+        return delta
+
     # ------------------------------------------------------------------ shutdown
 
     async def close(self) -> None:
@@ -408,6 +513,7 @@ class Runner:
             session=session,
             run_config=run_config,
             user_content=new_message,
+            adk_plugins=self._adk_plugins,
         )
 
     async def _store_user_event(
@@ -498,10 +604,11 @@ class Runner:
         agent runs when nothing qualifies.
         """
         root = self.agent
-        caller = _function_call_author(session.events)
+        events = live_events(session.events)
+        caller = _function_call_author(events)
         if caller is not None and (agent := root.find_agent(caller)) is not None:
             return agent
-        for event in reversed(session.events):
+        for event in reversed(events):
             if event.author == "user" or not event.author:
                 continue
             target = event.actions.transfer_to_agent
@@ -567,10 +674,11 @@ class InMemoryRunner(Runner):
 
     def __init__(
         self,
-        agent: BaseAgent,
+        agent: BaseAgent | None = None,
         *,
-        app_name: str = "InMemoryRunner",
-        plugins: Sequence[object] = (),
+        app_name: str | None = None,
+        plugins: Sequence[object] | None = (),
+        app: App | None = None,
         **options: Any,
     ) -> None:
         from runners_core.artifacts.in_memory import InMemoryArtifactService
@@ -578,12 +686,13 @@ class InMemoryRunner(Runner):
         from runners_core.sessions.in_memory import InMemorySessionService
 
         super().__init__(
-            app_name=app_name,
             agent=agent,
             session_service=InMemorySessionService(),
             memory_service=InMemoryMemoryService(),
             artifact_service=InMemoryArtifactService(),
-            plugins=plugins,
+            plugins=plugins or (),
+            app=app,
+            app_name=app_name or (None if app is not None else "InMemoryRunner"),
             **options,
         )
 

@@ -15,6 +15,7 @@ from runners_core.content import Content
 from runners_core.errors import ValidationError
 from runners_core.events import Event
 from runners_core.live import is_audio_chunk
+from runners_core.plugins.adk_style import run_agent_callbacks
 
 AgentCallback = Callable[..., Any]
 """``callback(callback_context=CallbackContext) -> Content | None`` (may be async)."""
@@ -133,43 +134,73 @@ class BaseAgent(BaseModel):
         self, ctx: InvocationContext, impl: AsyncGenerator[Event, None]
     ) -> AsyncGenerator[Event, None]:
         """*impl* between the agent's before and after callbacks (ADK's order)."""
-        async with aclosing(impl) as events:
-            event, replaced = await self._callback_event(ctx, self.before_agent_callback)
+        try:
+            async with aclosing(impl) as events:
+                event, replaced = await self._callback_event(
+                    ctx, "before_agent_callback", self.before_agent_callback
+                )
+                if event is not None:
+                    yield event
+                if replaced or ctx.end_invocation:
+                    return
+                async for event in events:
+                    yield event
+            if ctx.end_invocation:
+                return
+            event, _ = await self._callback_event(
+                ctx, "after_agent_callback", self.after_agent_callback
+            )
             if event is not None:
                 yield event
-            if replaced or ctx.end_invocation:
-                return
-            async for event in events:
-                yield event
-        if ctx.end_invocation:
-            return
-        event, _ = await self._callback_event(ctx, self.after_agent_callback)
-        if event is not None:
-            yield event
+        except Exception as error:
+            if ctx.adk_plugins:
+                await run_agent_callbacks(
+                    ctx.adk_plugins,
+                    "on_agent_error_callback",
+                    agent=self,
+                    callback_context=CallbackContext(ctx),
+                    error=error,
+                )
+            raise
 
     async def _callback_event(
-        self, ctx: InvocationContext, callbacks: AgentCallback | list[AgentCallback] | None
+        self,
+        ctx: InvocationContext,
+        kind: str,
+        callbacks: AgentCallback | list[AgentCallback] | None,
     ) -> tuple[Event | None, bool]:
-        """Run *callbacks* until one returns content; the event to yield, and whether it did."""
-        if callbacks is None:
+        """ADK-style plugins' *kind* callbacks, then the agent's *callbacks*, until one
+        returns content; the event to yield, and whether content replaced the turn."""
+        if callbacks is None and not ctx.adk_plugins:
             return None, False
         context = CallbackContext(ctx)
-        for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
+        from_plugin = await run_agent_callbacks(
+            ctx.adk_plugins, kind, agent=self, callback_context=context
+        )
+        if from_plugin is not None:
+            return self._content_event(ctx, from_plugin, "a plugin's " + kind), True
+        listed = (
+            [] if callbacks is None else callbacks if isinstance(callbacks, list) else [callbacks]
+        )
+        for callback in listed:
             result = callback(callback_context=context)
             if inspect.isawaitable(result):
                 result = await result
             if result is None:
                 continue
-            if not isinstance(result, Content):
-                raise ValidationError(
-                    f"agent {self.name!r}: callback {getattr(callback, '__name__', callback)!r} "
-                    f"returned {type(result).__name__}; return a runners_core.Content to "
-                    "replace the agent's reply, or None to carry on"
-                )
-            return ctx.event(content=result), True
+            name = f"callback {getattr(callback, '__name__', callback)!r}"
+            return self._content_event(ctx, result, name), True
         if ctx.has_pending_actions():
             return ctx.pending_actions_event(), False
         return None, False
+
+    def _content_event(self, ctx: InvocationContext, result: object, source: str) -> Event:
+        if not isinstance(result, Content):
+            raise ValidationError(
+                f"agent {self.name!r}: {source} returned {type(result).__name__}; return a "
+                "runners_core.Content to replace the agent's reply, or None to carry on"
+            )
+        return ctx.event(content=result)
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         raise NotImplementedError(

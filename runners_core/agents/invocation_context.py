@@ -67,6 +67,7 @@ class InvocationContext:
     user_content: Content | None = None
     branch: str | None = None
     live_request_queue: LiveRequestQueue | None = None
+    adk_plugins: tuple[object, ...] = ()
     _shared: _Shared = field(default_factory=_Shared, repr=False)
 
     def __post_init__(self) -> None:

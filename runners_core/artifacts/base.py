@@ -160,7 +160,9 @@ class BaseArtifactService(ABC):
             filename=filename,
             version=_version(version),
         )
-        return None if stored is None else stored.data.to_part()
+        if stored is None or _is_tombstone(stored.data):
+            return None
+        return stored.data.to_part()
 
     async def list_artifact_keys(
         self, *, app_name: str, user_id: str, session_id: str | None = None
@@ -344,6 +346,25 @@ class BaseArtifactService(ABC):
     ) -> None:
         """Remove every version of the name in this scope."""
         raise _not_implemented(self, "_delete")
+
+
+REWOUND_KEY = "runners_core:rewound"
+"""``custom_metadata`` key of the version a rewind saves over an artifact that did not exist."""
+
+
+def rewind_tombstone() -> tuple[Part, dict[str, Any]]:
+    """The part and metadata a rewind saves to hide an artifact: that version loads as None.
+
+    ADK marks it by an empty octet-stream payload alone, so a real empty file
+    also reads as deleted there; the metadata flag keeps empty files loadable.
+    """
+    return Part(inline_data=Blob(data=b"", mime_type="application/octet-stream")), {
+        REWOUND_KEY: True
+    }
+
+
+def _is_tombstone(data: ArtifactData) -> bool:
+    return data.custom_metadata.get(REWOUND_KEY) is True and not data.data
 
 
 def _not_implemented(service: object, method: str) -> NotImplementedError:

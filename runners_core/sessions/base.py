@@ -235,6 +235,19 @@ class BaseSessionService(ABC):
             session.last_update_time = record.event.timestamp
         return record.event
 
+    async def get_app_state(self, *, app_name: str) -> dict[str, Any]:
+        """App-wide state (``app:`` keys, prefixed as in ``session.state``); no session needed."""
+        validate_id("app_name", app_name)
+        app_state, _ = await self._get_scoped_state(app_name=app_name, user_id=None)
+        return {State.APP_PREFIX + key: value for key, value in app_state.items()}
+
+    async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
+        """A user's state (``user:`` keys, prefixed as in ``session.state``); no session needed."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        _, user_state = await self._get_scoped_state(app_name=app_name, user_id=user_id)
+        return {State.USER_PREFIX + key: value for key, value in user_state.items()}
+
     @asynccontextmanager
     async def lock_session(
         self, *, app_name: str, user_id: str, session_id: str, timeout: float | None = None
@@ -369,6 +382,27 @@ class BaseSessionService(ABC):
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Remove the session and its events (app and user state stay)."""
         raise _not_implemented(self, "_delete_session")
+
+    async def _get_scoped_state(
+        self, *, app_name: str, user_id: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The app state and (if *user_id*) the user state, unprefixed; ``{}`` when unset.
+
+        The default reads them from one of the app's (or user's) sessions, so it
+        finds nothing once they are all deleted; backends override it to read the
+        scope tables directly.
+        """
+        if self._route == "public":
+            listed = await self.list_sessions(app_name=app_name, user_id=user_id)
+            merged = listed.sessions[0].state if listed.sessions else {}
+        else:
+            stored, _ = await self._list_sessions(
+                app_name=app_name, user_id=user_id, limit=1, page_token=None
+            )
+            merged = merge_state({}, stored[0].app_state, stored[0].user_state) if stored else {}
+        app = {k[len(State.APP_PREFIX) :]: v for k, v in merged.items() if k.startswith("app:")}
+        user = {k[len(State.USER_PREFIX) :]: v for k, v in merged.items() if k.startswith("user:")}
+        return app, user if user_id is not None else {}
 
     async def _append_event(
         self, *, app_name: str, user_id: str, session_id: str, record: EventRecord

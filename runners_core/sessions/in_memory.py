@@ -59,6 +59,12 @@ class InMemorySessionService(BaseSessionService):
             events=events,
         )
 
+    async def _get_scoped_state(
+        self, *, app_name: str, user_id: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        user = {} if user_id is None else dict(self._user_state.get((app_name, user_id), {}))
+        return dict(self._app_state.get(app_name, {})), user
+
     def _apply_scopes(
         self, app_name: str, user_id: str, app_delta: dict[str, Any], user_delta: dict[str, Any]
     ) -> None:

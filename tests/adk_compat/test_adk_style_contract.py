@@ -24,6 +24,8 @@ class TestAdkStyleSessions(SessionServiceContract):
         "test_list_sessions_paging_survives_concurrent_creates": BEYOND_ADK + "paged list_sessions",
         "test_bad_page_token_raises_validation_error": BEYOND_ADK + "paged list_sessions",
         "test_bad_page_size_raises_validation_error": BEYOND_ADK + "paged list_sessions",
+        "test_app_and_user_state_outlive_their_sessions": "derived from list_sessions: with "
+        "no session left there is none to read app and user state from",
     }
 
     @pytest.fixture

@@ -136,3 +136,13 @@ def test_docs_custom_service_examples_run():
         namespace,
     )
     assert asyncio.run(namespace["main"]()) == "you said: hello whales"
+    exec(
+        compile(
+            _section_snippets(DOCS / "plugins.md", "## ADK-style plugins"), "plugins.md", "exec"
+        ),
+        namespace,
+    )
+    runner = namespace["runner"]
+    session = asyncio.run(runner.session_service.create_session(app_name="counted", user_id="u"))
+    list(runner.run(user_id="u", session_id=session.id, new_message=Content.from_text("x")))
+    assert namespace["counter"].runs == 1

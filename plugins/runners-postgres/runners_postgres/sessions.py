@@ -55,6 +55,13 @@ SELECT
              '{}')
 """
 
+_SCOPED_STATE = """
+SELECT
+    coalesce((SELECT state FROM app_states WHERE app_name = %(app)s), '{}'),
+    coalesce((SELECT state FROM user_states WHERE app_name = %(app)s AND user_id = %(user)s),
+             '{}')
+"""
+
 # The scoped upserts read the inserted row, so they happen only for a new event.
 _APPEND = """
 WITH s AS (
@@ -203,6 +210,15 @@ class PostgresSessionService(PostgresService, BaseSessionService):
             user_state=user_state,
             last_update_time=now,
         )
+
+    async def _get_scoped_state(
+        self, *, app_name: str, user_id: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        row = await self._db.fetch_one(
+            "reading app and user state", _SCOPED_STATE, {"app": app_name, "user": user_id}
+        )
+        app_state, user_state = row if row is not None else ({}, {})
+        return dict(app_state), dict(user_state) if user_id is not None else {}
 
     async def _get_session(
         self,

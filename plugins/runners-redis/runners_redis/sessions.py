@@ -104,6 +104,18 @@ class RedisSessionService(BaseSessionService):
             last_update_time=now,
         )
 
+    async def _get_scoped_state(
+        self, *, app_name: str, user_id: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        async with self._connections.client() as client:
+            app_state = await client.hgetall(self.keys.app_state(app_name))
+            user_state = (
+                await client.hgetall(self.keys.user_state(app_name, user_id))
+                if user_id is not None
+                else {}
+            )
+        return decode_hash(app_state), decode_hash(user_state) if user_state else {}
+
     async def _get_session(
         self,
         *,

@@ -168,6 +168,15 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
 
         return await self._db.write("creating a session", create)
 
+    async def _get_scoped_state(
+        self, *, app_name: str, user_id: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        def load(conn: sqlite3.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
+            user = {} if user_id is None else state_tables.read_user(conn, app_name, user_id)
+            return state_tables.read_app(conn, app_name), user
+
+        return await self._db.read("reading app and user state", load)
+
     async def _get_session(
         self,
         *,

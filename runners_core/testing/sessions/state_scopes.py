@@ -124,3 +124,40 @@ class StateScopes(SessionSuite):
         assert states.get(session.id) == {"own": 1, "user:u": 2, "app:a": 3}, (
             f"list state: list_sessions must return each session's merged state, got {states}"
         )
+
+    async def test_app_and_user_state_read_without_a_session(
+        self, service: BaseSessionService
+    ) -> None:
+        app = unique("app")
+        session = await service.create_session(
+            app_name=app, user_id="ada", state={"app:theme": "dark", "user:name": "Ada", "k": 1}
+        )
+        await service.append_event(session, state_event({"user:visits": 2}))
+        assert await service.get_app_state(app_name=app) == {"app:theme": "dark"}, (
+            "state read: get_app_state must return the app's app: keys"
+        )
+        assert await service.get_user_state(app_name=app, user_id="ada") == {
+            "user:name": "Ada",
+            "user:visits": 2,
+        }, "state read: get_user_state must return that user's user: keys"
+        assert await service.get_user_state(app_name=app, user_id="bob") == {}, (
+            "state read: another user's user: keys must not be returned"
+        )
+        assert await service.get_app_state(app_name=unique("app")) == {}, (
+            "state read: an app without state must read as {}"
+        )
+
+    async def test_app_and_user_state_outlive_their_sessions(
+        self, service: BaseSessionService
+    ) -> None:
+        app = unique("app")
+        session = await service.create_session(
+            app_name=app, user_id="ada", state={"app:theme": "dark", "user:name": "Ada"}
+        )
+        await service.delete_session(app_name=app, user_id="ada", session_id=session.id)
+        assert await service.get_app_state(app_name=app) == {"app:theme": "dark"}, (
+            "state read: app: keys must stay readable after the sessions are deleted"
+        )
+        assert await service.get_user_state(app_name=app, user_id="ada") == {"user:name": "Ada"}, (
+            "state read: user: keys must stay readable after the sessions are deleted"
+        )
