@@ -87,6 +87,11 @@ class JsonFileSessionService(BaseSessionService):
         data["app"].setdefault(app_name, {}).update(app)
         data["user"].setdefault(_key(app_name, user_id), {}).update(user)
 
+    async def _get_scoped_state(self, *, app_name: str, user_id: str | None) -> tuple[Data, Data]:
+        with self._db(write=False) as data:
+            user = {} if user_id is None else data["user"].get(_key(app_name, user_id), {})
+            return data["app"].get(app_name, {}), user
+
     async def _create_session(
         self,
         *,

@@ -134,17 +134,17 @@ class StateScopes(SessionSuite):
         )
         await service.append_event(session, state_event({"user:visits": 2}))
         assert await service.get_app_state(app_name=app) == {"app:theme": "dark"}, (
-            "state read: get_app_state must return the app's app: keys"
+            "app: scope: get_app_state must return the app's app: keys"
         )
         assert await service.get_user_state(app_name=app, user_id="ada") == {
             "user:name": "Ada",
             "user:visits": 2,
-        }, "state read: get_user_state must return that user's user: keys"
+        }, "user: scope: get_user_state must return that user's user: keys"
         assert await service.get_user_state(app_name=app, user_id="bob") == {}, (
-            "state read: another user's user: keys must not be returned"
+            "user: scope: another user's user: keys must not be returned"
         )
         assert await service.get_app_state(app_name=unique("app")) == {}, (
-            "state read: an app without state must read as {}"
+            "app: scope: an app without state must read as {}"
         )
 
     async def test_app_and_user_state_outlive_their_sessions(
@@ -156,8 +156,8 @@ class StateScopes(SessionSuite):
         )
         await service.delete_session(app_name=app, user_id="ada", session_id=session.id)
         assert await service.get_app_state(app_name=app) == {"app:theme": "dark"}, (
-            "state read: app: keys must stay readable after the sessions are deleted"
+            "app: scope: app: keys must stay readable after the sessions are deleted"
         )
         assert await service.get_user_state(app_name=app, user_id="ada") == {"user:name": "Ada"}, (
-            "state read: user: keys must stay readable after the sessions are deleted"
+            "user: scope: user: keys must stay readable after the sessions are deleted"
         )
