@@ -24,9 +24,7 @@ def _snake(key: str) -> str:
 
 def camelize(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            _camel(k): (v if k in _OPAQUE else camelize(v)) for k, v in value.items()
-        }
+        return {_camel(k): (v if k in _OPAQUE else camelize(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [camelize(v) for v in value]
     return value

@@ -10,8 +10,9 @@ if TYPE_CHECKING:
 
 def load_agent(reference: str) -> BaseAgent:
     """The agent *reference* names (``path/to/file.py:attr`` or ``package.module:attr``)."""
-    from runners_core.cli.agent_ref import load_agent as load
-    from runners_core.cli.errors import CliError
+    from runners_cli.agent_ref import load_agent as load
+    from runners_cli.errors import CliError
+
     from runners_core.errors import ConfigError
 
     try:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runners_core.errors import ConfigError, RunnersError
-
 from runners_server.locked_runner import ServerRunner
 from runners_server.settings import ServerSettings
 

@@ -32,16 +32,16 @@ class ServeOptions:
 
 
 def run_server(ctx: typer.Context, options: ServeOptions) -> None:
-    from runners_core.cli.errors import finish_command
+    from runners_cli.errors import finish_command
 
     finish_command(ctx, False, lambda state: _serve(options, state))
 
 
 def _serve(options: ServeOptions, state) -> int:  # type: ignore[no-untyped-def]
     import uvicorn
+    from runners_cli.errors import CliError
+    from runners_cli.services import choose_services, prepare
 
-    from runners_core.cli.errors import CliError
-    from runners_core.cli.services import choose_services, prepare
     from runners_core.config import load_config
     from runners_core.plugins.manager import load_plugins
 
@@ -89,7 +89,7 @@ def _serve(options: ServeOptions, state) -> int:  # type: ignore[no-untyped-def]
 
 
 def resolve_settings(options: ServeOptions) -> ServerSettings:
-    from runners_core.cli.errors import CliError
+    from runners_cli.errors import CliError
 
     if not options.agents and not options.agents_dir:
         raise CliError(

@@ -48,10 +48,7 @@ def error_status(exc: BaseException) -> tuple[int, dict[str, str]]:
 
 def error_detail(exc: BaseException) -> str:
     if isinstance(exc, BackendError):
-        return (
-            f"{exc} (the storage backend is unavailable; nothing was changed by this request, "
-            f"retry in {BACKEND_RETRY_AFTER}s)"
-        )
+        return f"{exc} (the storage backend is unavailable; retry in {BACKEND_RETRY_AFTER}s)"
     return str(exc)
 
 

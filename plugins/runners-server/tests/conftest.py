@@ -21,7 +21,6 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
 from runners_server import ServerSettings, create_app
 
 HERE = Path(__file__).parent

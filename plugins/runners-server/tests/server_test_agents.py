@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncGenerator
 
-from runners_core import BaseAgent, Event, EventActions, InvocationContext, Part, StreamingMode
+from runners_core import BaseAgent, Event, InvocationContext, Part, StreamingMode
 
 
 def _text(ctx: InvocationContext) -> str:
@@ -25,12 +26,15 @@ class Echo(BaseAgent):
 
 
 class Steps(BaseAgent):
-    """Yields three events with a pause between them (interleaving shows up in the store)."""
+    """Yields three events with a pause between them (interleaving shows up in the store).
+
+    Each names the process that ran it, so tests see which server worker did.
+    """
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         for step in range(3):
             await asyncio.sleep(0.02)
-            yield ctx.event(f"{_text(ctx)} step {step}")
+            yield ctx.event(f"{_text(ctx)} step {step} pid {os.getpid()}")
 
 
 class Slow(BaseAgent):

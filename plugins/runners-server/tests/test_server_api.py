@@ -45,7 +45,9 @@ def test_session_crud_in_adk_shape(client, h):
     assert client.delete("/apps/echo/users/u1/sessions/s1").status_code == 200
     missing = client.get("/apps/echo/users/u1/sessions/s1")
     assert missing.status_code == 404 and "not found" in missing.json()["detail"].lower()
-    assert client.patch("/apps/echo/users/u1/sessions/s1", json={"stateDelta": {}}).status_code == 404
+    assert (
+        client.patch("/apps/echo/users/u1/sessions/s1", json={"stateDelta": {}}).status_code == 404
+    )
 
 
 def test_sessions_of_one_user_only(client, h):
@@ -72,8 +74,12 @@ def test_session_list_and_events_are_paged(client, h):
     for index in range(3):
         run = client.post(
             "/run",
-            json={"appName": "echo", "userId": "u1", "sessionId": "s0",
-                  "newMessage": h.message(f"m{index}")},
+            json={
+                "appName": "echo",
+                "userId": "u1",
+                "sessionId": "s0",
+                "newMessage": h.message(f"m{index}"),
+            },
         )
         assert run.status_code == 200
     first = client.get("/apps/echo/users/u1/sessions/s0/events", params={"pageSize": 4})
@@ -95,8 +101,13 @@ def test_run_returns_agent_events_only_and_stores_state_delta(client, h):
     h.create_session(client, "echo", "u1", "s1")
     response = client.post(
         "/run",
-        json={"appName": "echo", "userId": "u1", "sessionId": "s1",
-              "newMessage": h.message("hi"), "stateDelta": {"mood": "good"}},
+        json={
+            "appName": "echo",
+            "userId": "u1",
+            "sessionId": "s1",
+            "newMessage": h.message("hi"),
+            "stateDelta": {"mood": "good"},
+        },
     )
     assert response.status_code == 200
     events = response.json()
@@ -129,8 +140,12 @@ def test_run_errors(client, h):
     assert bad_id.status_code == 400 and "invocation_id" in bad_id.json()["detail"]
     bad_part = client.post(
         "/run",
-        json={"appName": "echo", "userId": "u1", "sessionId": "s1",
-              "newMessage": {"parts": [{"inlineData": {"data": "%%%"}}]}},
+        json={
+            "appName": "echo",
+            "userId": "u1",
+            "sessionId": "s1",
+            "newMessage": {"parts": [{"inlineData": {"data": "%%%"}}]},
+        },
     )
     assert bad_part.status_code == 422
     assert bad_part.json()["detail"][0]["loc"][:2] == ["body", "newMessage"]
@@ -163,8 +178,7 @@ def test_run_sse_splits_content_and_artifact_delta(client, h):
 
 def test_run_sse_error_frame_keeps_what_was_stored(client, h):
     h.create_session(client, "failing", "u1", "s1")
-    body = {"appName": "failing", "userId": "u1", "sessionId": "s1",
-            "newMessage": h.message("x")}
+    body = {"appName": "failing", "userId": "u1", "sessionId": "s1", "newMessage": h.message("x")}
     frames = h.sse_frames(client.post("/run_sse", json=body).text)
     assert frames[0]["content"]["parts"][0]["text"] == "about to fail"
     assert frames[-1] == {"error": "RuntimeError: the agent broke"}
@@ -174,8 +188,13 @@ def test_run_sse_error_frame_keeps_what_was_stored(client, h):
 
 def test_idempotent_run_by_invocation_id(client, h):
     h.create_session(client, "echo", "u1", "s1")
-    body = {"appName": "echo", "userId": "u1", "sessionId": "s1",
-            "newMessage": h.message("once"), "invocationId": "inv-1"}
+    body = {
+        "appName": "echo",
+        "userId": "u1",
+        "sessionId": "s1",
+        "newMessage": h.message("once"),
+        "invocationId": "inv-1",
+    }
     first = client.post("/run", json=body)
     again = client.post("/run", json=body)
     assert first.status_code == again.status_code == 200
@@ -195,10 +214,16 @@ def test_artifacts_routes(client, h):
     raw = b"\xff\xfe binary \x00"
     saved = client.post(
         base,
-        json={"filename": "docs/pic.bin",
-              "artifact": {"inlineData": {"mimeType": "application/octet-stream",
-                                          "data": base64.b64encode(raw).decode()}},
-              "customMetadata": {"by": "test"}},
+        json={
+            "filename": "docs/pic.bin",
+            "artifact": {
+                "inlineData": {
+                    "mimeType": "application/octet-stream",
+                    "data": base64.b64encode(raw).decode(),
+                }
+            },
+            "customMetadata": {"by": "test"},
+        },
     )
     assert saved.status_code == 200, saved.text
     assert saved.json()["version"] == 0 and saved.json()["customMetadata"] == {"by": "test"}
@@ -232,8 +257,15 @@ def test_artifacts_routes(client, h):
 
 def test_memory_routes(client, h):
     h.create_session(client, "echo", "u1", "s1")
-    client.post("/run", json={"appName": "echo", "userId": "u1", "sessionId": "s1",
-                              "newMessage": h.message("zebras are striped")})
+    client.post(
+        "/run",
+        json={
+            "appName": "echo",
+            "userId": "u1",
+            "sessionId": "s1",
+            "newMessage": h.message("zebras are striped"),
+        },
+    )
     added = client.patch("/apps/echo/users/u1/memory", json={"sessionId": "s1"})
     assert added.status_code == 200
     found = client.get("/apps/echo/users/u1/memory", params={"query": "zebras"}).json()
@@ -244,8 +276,16 @@ def test_memory_routes(client, h):
 def test_openapi_documents_the_extras(client):
     schema = client.get("/openapi.json").json()
     run_body = schema["components"]["schemas"]["RunAgentRequest"]["properties"]
-    for field in ("appName", "userId", "sessionId", "newMessage", "sessionBusy",
-                  "busyTimeout", "invocationId", "stateDelta"):
+    for field in (
+        "appName",
+        "userId",
+        "sessionId",
+        "newMessage",
+        "sessionBusy",
+        "busyTimeout",
+        "invocationId",
+        "stateDelta",
+    ):
         assert field in run_body
     events_route = "/apps/{app_name}/users/{user_id}/sessions/{session_id}/events"
     params = {p["name"] for p in schema["paths"][events_route]["get"]["parameters"]}

@@ -42,8 +42,12 @@ def test_users_reach_only_their_own_sessions_and_artifacts(secured, h):
     assert created.status_code == 200
     run = secured.post(
         "/run",
-        json={"appName": "saver", "userId": "alice", "sessionId": "private",
-              "newMessage": h.message("secret plans")},
+        json={
+            "appName": "saver",
+            "userId": "alice",
+            "sessionId": "private",
+            "newMessage": h.message("secret plans"),
+        },
         headers=alice,
     )
     assert run.status_code == 200
@@ -72,8 +76,12 @@ def test_users_reach_only_their_own_sessions_and_artifacts(secured, h):
     for route in ("/run", "/run_sse"):
         stolen = secured.post(
             route,
-            json={"appName": "saver", "userId": "alice", "sessionId": "private",
-                  "newMessage": h.message("x")},
+            json={
+                "appName": "saver",
+                "userId": "alice",
+                "sessionId": "private",
+                "newMessage": h.message("x"),
+            },
             headers=bob,
         )
         assert stolen.status_code == 403
@@ -89,9 +97,7 @@ def test_websocket_auth(secured):
     from starlette.websockets import WebSocketDisconnect
 
     with pytest.raises(WebSocketDisconnect) as refused:
-        with secured.websocket_connect(
-            f"/run_live?user_id=alice&session_id=s&token={BOB}"
-        ) as ws:
+        with secured.websocket_connect(f"/run_live?user_id=alice&session_id=s&token={BOB}") as ws:
             ws.receive_text()
     assert refused.value.code == 1008
 
@@ -124,8 +130,12 @@ def test_cors_origins(make_app):
 def test_body_size_limit(make_app, h):
     with TestClient(make_app("echo", max_body_bytes=2000)) as client:
         h.create_session(client, "echo", "u1", "s1")
-        big = {"appName": "echo", "userId": "u1", "sessionId": "s1",
-               "newMessage": h.message("x" * 5000)}
+        big = {
+            "appName": "echo",
+            "userId": "u1",
+            "sessionId": "s1",
+            "newMessage": h.message("x" * 5000),
+        }
         refused = client.post("/run", json=big)
         assert refused.status_code == 413 and "2000" in refused.json()["detail"]
 
@@ -135,6 +145,8 @@ def test_body_size_limit(make_app, h):
                 yield b"y" * 500
             yield b'"}'
 
-        chunked = client.post("/run", content=chunks(), headers={"content-type": "application/json"})
+        chunked = client.post(
+            "/run", content=chunks(), headers={"content-type": "application/json"}
+        )
         assert chunked.status_code == 413
         assert client.get("/apps/echo/users/u1/sessions/s1").json()["events"] == []

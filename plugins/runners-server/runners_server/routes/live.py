@@ -74,9 +74,7 @@ async def run_live(
 
     forwarding = asyncio.create_task(forward())
     receiving = asyncio.create_task(receive())
-    done, pending = await asyncio.wait(
-        {forwarding, receiving}, return_when=asyncio.FIRST_COMPLETED
-    )
+    done, pending = await asyncio.wait({forwarding, receiving}, return_when=asyncio.FIRST_COMPLETED)
     if receiving in done and forwarding not in done:
         # The client went away (or stopped sending): close the queue, let the run end.
         queue.close()

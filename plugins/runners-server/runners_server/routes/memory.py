@@ -39,7 +39,7 @@ async def patch_memory(
 async def search_memory(
     request: Request, app_name: str, user_id: str, query: str = Query(min_length=1)
 ) -> JSONResponse:
-    """runners: search the user's memory (``{"memories": [...]}``, as ADK's SearchMemoryResponse)."""
+    """runners: search the user's memory (``{"memories": [...]}``, ADK's SearchMemoryResponse)."""
     runner = _memory(request, app_name)
     found = await runner.memory_service.search_memory(
         app_name=app_name, user_id=user_id, query=query

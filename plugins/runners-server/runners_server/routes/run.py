@@ -54,8 +54,7 @@ def _only_app(apps) -> str:  # type: ignore[no-untyped-def]
             {
                 "type": "missing",
                 "loc": ["body", "appName"],
-                "msg": f"Field required: this server serves {len(names)} apps "
-                f"({', '.join(names)})",
+                "msg": f"Field required: this server serves {len(names)} apps ({', '.join(names)})",
                 "input": None,
             }
         ],

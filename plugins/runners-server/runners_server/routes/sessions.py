@@ -7,7 +7,7 @@ in the ``X-Next-Page-Token`` header, absent on the last page.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -100,7 +100,7 @@ async def create_session_with_id(
     app_name: str,
     user_id: str,
     session_id: str,
-    state: dict[str, Any] | None = Body(default=None),
+    state: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> Response:
     """ADK's older form: the id in the path, the initial state as the body."""
     service = request.app.state.apps.runner(app_name).session_service
@@ -129,7 +129,9 @@ async def get_session(
         app_name=app_name,
         user_id=user_id,
         session_id=session_id,
-        config=GetSessionConfig(num_recent_events=num_recent_events, after_timestamp=after_timestamp),
+        config=GetSessionConfig(
+            num_recent_events=num_recent_events, after_timestamp=after_timestamp
+        ),
     )
     if session is None:
         raise _not_found(session_id)

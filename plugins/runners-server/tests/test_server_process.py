@@ -1,0 +1,267 @@
+"""Real ``runners serve`` processes: the example app, and several processes on one database.
+
+Two separate server processes on one database stand for workers behind a load
+balancer, with the test choosing which process gets each request; one test also
+runs uvicorn's own ``--workers``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+RUNNERS = Path(sys.executable).parent / "runners"
+
+
+def _unreachable(what: str, error: str) -> None:
+    reason = f"{what} is unreachable ({error[:200]})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true requires it (.ci/run starts it)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def serve(tmp_path: Path, h) -> Iterator[Callable[..., str]]:
+    """``serve(*args)`` starts ``runners serve *args`` in tmp_path; returns its base URL."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> str:
+        port = h.free_port()
+        log = open(tmp_path / f"serve-{port}.log", "wb")
+        process = subprocess.Popen(
+            [str(RUNNERS), "serve", *args, "--port", str(port), "--log-level", "warning"],
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"runners serve exited: {(tmp_path / f'serve-{port}.log').read_text()}"
+                )
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    return url
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "runners serve did not come up"
+            time.sleep(0.1)
+
+    yield start
+    for process in started:
+        # The whole process group: uvicorn's workers are children of the server process.
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in started:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def run_body(app: str, session: str, text: str, **extra: object) -> dict:
+    return {
+        "appName": app,
+        "userId": "u1",
+        "sessionId": session,
+        "newMessage": {"role": "user", "parts": [{"text": text}]},
+        **extra,
+    }
+
+
+def test_serve_the_example_assistant(serve, tmp_path, h):
+    url = serve(f"{REPO}/examples/assistant.py:root_agent")
+    with httpx.Client(base_url=url, timeout=30) as client:
+        assert client.get("/list-apps").json() == ["assistant"]
+        h.create_session(client, "assistant", "u1", "demo")
+        hello = client.post("/run", json=run_body("assistant", "demo", "hello")).json()
+        assert hello[-1]["content"]["parts"][0]["text"].startswith("Hello!")
+        note = client.post("/run_sse", json=run_body("assistant", "demo", "note milk"))
+        frames = h.sse_frames(note.text)
+        assert frames[-1]["actions"]["artifactDelta"] == {"notes.md": 0}
+        notes = client.get("/apps/assistant/users/u1/sessions/demo/artifacts/notes.md").json()
+        assert "- milk" in notes["text"]
+        page = client.get("/ui/")
+        assert page.status_code == 200 and page.text.lower().startswith("<!doctype html>")
+        assert client.get("/", follow_redirects=False).headers["location"] == "/ui/"
+        assert "/run_sse" in client.get("/openapi.json").json()["paths"]
+    # The embedded SQLite default, as for `runners run`.
+    assert (tmp_path / ".runners" / "sessions.db").is_file()
+
+
+def test_serve_refuses_memory_backends_for_several_workers(tmp_path):
+    done = subprocess.run(
+        [
+            str(RUNNERS),
+            "serve",
+            f"{REPO}/examples/assistant.py:root_agent",
+            "--workers",
+            "2",
+            "--session-service",
+            "memory://",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "--workers 2 needs backends every process shares" in done.stderr
+
+
+def test_serve_reports_a_bad_agent_reference(tmp_path):
+    done = subprocess.run(
+        [str(RUNNERS), "serve", "missing.py:root_agent"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "missing.py does not exist" in done.stderr
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "redis"])
+def shared_url(request, tmp_path) -> Iterator[str]:
+    """A session backend URL every server process of the test shares."""
+    kind = request.param
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/shared.db"
+        return
+    if kind == "postgresql":
+        import psycopg
+
+        server = os.environ.get(
+            "RUNNERS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        )
+        try:
+            psycopg.connect(server, connect_timeout=5).close()
+        except psycopg.Error as exc:
+            _unreachable(f"PostgreSQL at {server}", str(exc))
+        schema = f"srv_{os.getpid()}_{secrets.token_hex(4)}"
+        yield f"{server}?schema={schema}"
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        return
+    import redis
+
+    server = os.environ.get("RUNNERS_REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(server, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unreachable(f"Redis at {server}", str(exc))
+    prefix = f"srv-{secrets.token_hex(6)}"
+    yield f"{server}?prefix={prefix}"
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def test_two_processes_on_one_database_serialise_each_session(serve, shared_url, tmp_path, h):
+    options = [
+        "--agent",
+        h.agent_ref("slow"),
+        "--session-service",
+        shared_url,
+        "--memory-service",
+        f"sqlite:///{tmp_path}/memory.db",
+        "--artifact-service",
+        f"sqlite:///{tmp_path}/artifacts.db",
+    ]
+    first = serve(h.agent_ref("steps"), *options)
+    second = serve(h.agent_ref("steps"), *options)
+    clients = [httpx.Client(base_url=u, timeout=60) for u in (first, second)]
+    try:
+        h.create_session(clients[0], "steps", "u1", "one")
+        for index in range(6):
+            h.create_session(clients[index % 2], "steps", "u1", f"many{index}")
+
+        def run(job: tuple[int, str, str]) -> list[dict]:
+            index, session, text = job
+            response = clients[index % 2].post("/run", json=run_body("steps", session, text))
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        jobs = [(i, "one", f"r{i}") for i in range(6)]
+        jobs += [(i + 1, f"many{i}", f"m{i}") for i in range(6)]
+        with ThreadPoolExecutor(12) as pool:
+            acknowledged = [e for events in pool.map(run, jobs) for e in events]
+        pids = {e["content"]["parts"][0]["text"].rsplit(" ", 1)[1] for e in acknowledged}
+        assert len(pids) == 2, "both processes served runs"
+
+        stored = clients[1].get("/apps/steps/users/u1/sessions/one").json()["events"]
+        assert len(stored) == 6 * 4
+        for start in range(0, len(stored), 4):
+            block = stored[start : start + 4]
+            assert block[0]["author"] == "user"
+            assert len({e["invocationId"] for e in block}) == 1, "runs interleaved"
+        stored_ids = [e["id"] for e in stored]
+        for index in range(6):
+            events = clients[0].get(f"/apps/steps/users/u1/sessions/many{index}").json()["events"]
+            assert len(events) == 4
+            stored_ids += [e["id"] for e in events]
+        # Every acknowledged event is stored exactly once.
+        assert sorted(stored_ids).count(acknowledged[0]["id"]) == 1
+        assert {e["id"] for e in acknowledged} <= set(stored_ids)
+        assert len(stored_ids) == len(set(stored_ids))
+
+        # A run held by one process makes the other answer 409 under 'reject'.
+        h.create_session(clients[0], "slow", "u1", "busy")
+        with clients[0].stream("POST", "/run_sse", json=run_body("slow", "busy", "go")) as stream:
+            lines = stream.iter_lines()
+            next(lines)
+            refused = clients[1].post(
+                "/run", json=run_body("slow", "busy", "x", sessionBusy="reject")
+            )
+            assert refused.status_code == 409 and refused.headers["Retry-After"]
+            assert "another invocation" in refused.json()["detail"]
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_uvicorn_workers_share_one_database(serve, tmp_path, h):
+    url = serve(
+        h.agent_ref("steps"),
+        "--workers",
+        "2",
+        "--session-service",
+        f"sqlite:///{tmp_path}/sessions.db",
+        "--memory-service",
+        f"sqlite:///{tmp_path}/memory.db",
+        "--artifact-service",
+        f"sqlite:///{tmp_path}/artifacts.db",
+    )
+    with httpx.Client(base_url=url, timeout=60) as client:
+        h.create_session(client, "steps", "u1", "one")
+
+        def run(index: int) -> list[dict]:
+            with httpx.Client(base_url=url, timeout=60) as own:
+                response = own.post("/run", json=run_body("steps", "one", f"r{index}"))
+                assert response.status_code == 200, response.text
+                return response.json()
+
+        with ThreadPoolExecutor(8) as pool:
+            acknowledged = [e for events in pool.map(run, range(8)) for e in events]
+        stored = client.get("/apps/steps/users/u1/sessions/one").json()["events"]
+    assert len(stored) == 8 * 4
+    for start in range(0, len(stored), 4):
+        assert len({e["invocationId"] for e in stored[start : start + 4]}) == 1
+    assert {e["id"] for e in acknowledged} <= {e["id"] for e in stored}
