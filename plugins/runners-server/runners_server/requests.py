@@ -6,20 +6,15 @@ The fields marked *runners* are this server's additions (see docs/serve.md).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from runners_core.content import Content, Part
 from runners_core.events import Event
-from runners_server._interim_camel import snakify
 
 BusyPolicy = Literal["wait", "reject"]
-# INTERIM (until the models take camelCase themselves): see _interim_camel.
-AdkContent = Annotated[Content, BeforeValidator(snakify)]
-AdkPart = Annotated[Part, BeforeValidator(snakify)]
-AdkEvent = Annotated[Event, BeforeValidator(snakify)]
 
 
 class ApiModel(BaseModel):
@@ -32,7 +27,7 @@ class RunAgentRequest(ApiModel):
     app_name: str | None = None
     user_id: str
     session_id: str
-    new_message: AdkContent | None = None
+    new_message: Content | None = None
     streaming: bool = Field(default=False, description="stream partial events (/run_sse)")
     state_delta: dict[str, Any] | None = Field(
         default=None, description="stored on the user's event before the agent runs"
@@ -59,7 +54,7 @@ class CreateSessionRequest(ApiModel):
 
     session_id: str | None = None
     state: dict[str, Any] | None = None
-    events: list[AdkEvent] | None = None
+    events: list[Event] | None = None
 
 
 class UpdateSessionRequest(ApiModel):
@@ -72,7 +67,7 @@ class SaveArtifactRequest(ApiModel):
     """Body of ``POST .../sessions/{session}/artifacts``."""
 
     filename: str
-    artifact: AdkPart
+    artifact: Part
     custom_metadata: dict[str, Any] | None = None
 
 

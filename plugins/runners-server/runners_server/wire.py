@@ -1,55 +1,50 @@
 """The JSON the API speaks: ADK's shapes (camelCase keys, ``None`` fields left out).
 
-Models dump themselves; this module only decides which models a response holds
-and wraps the few response shapes that are the server's own (a session with its
-events, an artifact version).
+Events, content and sessions dump themselves in ADK's JSON (runners_core.wire);
+the artifact and memory models of the kernel are plain snake_case models, so
+their few fields are spelled out here as ADK's ``ArtifactVersion`` and
+``MemoryEntry`` spell them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from runners_core.artifacts.base import ArtifactVersion
-from runners_core.content import Content, Part
 from runners_core.events import Event
-from runners_core.sessions.session import Session
-from runners_server._interim_camel import camelize, snakify
+from runners_core.memory.base import SearchMemoryResponse
+from runners_core.wire import WireModel
 
 
-def dump(model: BaseModel) -> Any:
+def dump(model: WireModel) -> Any:
     """A model as ADK writes it: camelCase, no ``None`` fields, bytes as base64."""
-    return camelize(model.model_dump(mode="json", exclude_none=True))
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def event_json(event: Event) -> dict[str, Any]:
     return dump(event)
 
 
-def session_json(session: Session, *, events: list[Event] | None = None) -> dict[str, Any]:
-    """A session as ADK's ``Session`` (``events`` replaced when given, e.g. a page)."""
-    return {
-        "id": session.id,
-        "appName": session.app_name,
-        "userId": session.user_id,
-        "state": session.state,
-        "events": [event_json(e) for e in (session.events if events is None else events)],
-        "lastUpdateTime": session.last_update_time,
-    }
-
-
 def artifact_version_json(version: ArtifactVersion) -> dict[str, Any]:
-    return dump(version)
+    shown = {
+        "version": version.version,
+        "canonicalUri": version.canonical_uri,
+        "customMetadata": version.custom_metadata,
+        "createTime": version.create_time,
+        "mimeType": version.mime_type,
+    }
+    return {key: value for key, value in shown.items() if value is not None}
 
 
-def part_json(part: Part) -> dict[str, Any]:
-    return dump(part)
-
-
-def content_from_json(data: Any) -> Content:
-    return Content.model_validate(snakify(data))
-
-
-def part_from_json(data: Any) -> Part:
-    return Part.model_validate(snakify(data))
+def memory_json(found: SearchMemoryResponse) -> dict[str, Any]:
+    memories = []
+    for entry in found.memories:
+        shown = {
+            "content": dump(entry.content),
+            "customMetadata": entry.custom_metadata,
+            "id": entry.id,
+            "author": entry.author,
+            "timestamp": entry.timestamp,
+        }
+        memories.append({key: value for key, value in shown.items() if value is not None})
+    return {"memories": memories}

@@ -219,7 +219,7 @@ def test_artifacts_routes(client, h):
             "artifact": {
                 "inlineData": {
                     "mimeType": "application/octet-stream",
-                    "data": base64.b64encode(raw).decode(),
+                    "data": base64.urlsafe_b64encode(raw).decode(),
                 }
             },
             "customMetadata": {"by": "test"},
@@ -240,7 +240,7 @@ def test_artifacts_routes(client, h):
     assert client.get(f"{base}/docs/pic.bin/versions/9/metadata").status_code == 404
     assert client.get(f"{base}/docs/pic.bin/versions/x/metadata").status_code == 422
     first = client.get(f"{base}/docs/pic.bin/versions/0").json()
-    assert base64.b64decode(first["inlineData"]["data"]) == raw
+    assert base64.urlsafe_b64decode(first["inlineData"]["data"]) == raw
     assert client.get(f"{base}/docs/pic.bin").json() == {"text": "v1"}
     assert client.get(f"{base}/docs/pic.bin", params={"version": 0}).json() == first
     assert client.get(f"{base}/nothing").status_code == 404

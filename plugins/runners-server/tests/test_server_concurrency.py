@@ -163,7 +163,7 @@ def test_run_live_websocket(make_app, live_server, h):
     with connect(url) as ws:
         for word in ("hello", "there"):
             ws.send(json.dumps({"content": {"role": "user", "parts": [{"text": word}]}}))
-        ws.send(json.dumps({"activityEnd": True}))
+        ws.send(json.dumps({"activityEnd": {}}))
         received = [json.loads(ws.recv(timeout=10)) for _ in range(3)]
         ws.send(json.dumps({"close": True}))
     assert [e.get("partial") for e in received] == [True, True, None]

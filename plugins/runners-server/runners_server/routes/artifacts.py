@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from runners_server.auth import authorize_path_user
 from runners_server.requests import SaveArtifactRequest
-from runners_server.wire import artifact_version_json, part_json
+from runners_server.wire import artifact_version_json, dump
 
 PREFIX = "/apps/{app_name}/users/{user_id}/sessions/{session_id}/artifacts"
 
@@ -85,7 +85,7 @@ async def load_artifact_version(
     )
     if part is None:
         raise HTTPException(status_code=404, detail="Artifact not found")
-    return JSONResponse(part_json(part))
+    return JSONResponse(dump(part))
 
 
 @router.get(PREFIX + "/{artifact_name:path}/versions")
@@ -150,7 +150,7 @@ async def load_artifact(
     )
     if part is None:
         raise HTTPException(status_code=404, detail="Artifact not found")
-    return JSONResponse(part_json(part))
+    return JSONResponse(dump(part))
 
 
 @router.delete(PREFIX + "/{artifact_name:path}")

@@ -21,7 +21,6 @@ from pydantic import ValidationError as PydanticValidationError
 
 from runners_core.errors import SessionBusyError, SessionNotFoundError
 from runners_core.live import LiveRequest, LiveRequestQueue
-from runners_server._interim_camel import snakify
 from runners_server.apps import UnknownAppError
 from runners_server.auth import check_user
 from runners_server.wire import event_json
@@ -64,7 +63,7 @@ async def run_live(
         while True:
             text = await websocket.receive_text()
             try:
-                request = LiveRequest.model_validate(snakify(json.loads(text)))
+                request = LiveRequest.model_validate_json(text)
             except (ValueError, PydanticValidationError) as exc:
                 await websocket.send_text(json.dumps({"error": f"bad LiveRequest: {exc}"}))
                 continue

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from runners_server.auth import authorize_path_user
 from runners_server.requests import UpdateMemoryRequest
-from runners_server.wire import dump
+from runners_server.wire import memory_json
 
 PREFIX = "/apps/{app_name}/users/{user_id}/memory"
 
@@ -44,4 +44,4 @@ async def search_memory(
     found = await runner.memory_service.search_memory(
         app_name=app_name, user_id=user_id, query=query
     )
-    return JSONResponse(dump(found))
+    return JSONResponse(memory_json(found))

@@ -16,7 +16,7 @@ from runners_core.events import Event, EventActions
 from runners_core.sessions.session import GetSessionConfig
 from runners_server.auth import authorize_path_user
 from runners_server.requests import CreateSessionRequest, UpdateSessionRequest
-from runners_server.wire import event_json, session_json
+from runners_server.wire import dump, event_json
 
 NEXT_PAGE = "X-Next-Page-Token"
 PREFIX = "/apps/{app_name}/users/{user_id}/sessions"
@@ -58,12 +58,12 @@ async def list_sessions(
         page = await service.list_sessions(
             app_name=app_name, user_id=user_id, page_size=page_size, page_token=page_token
         )
-        return _paged([session_json(s) for s in page.sessions], page.next_page_token)
+        return _paged([dump(s) for s in page.sessions], page.next_page_token)
     everything: list[Any] = []
     token: str | None = None
     while True:
         page = await service.list_sessions(app_name=app_name, user_id=user_id, page_token=token)
-        everything.extend(session_json(s) for s in page.sessions)
+        everything.extend(dump(s) for s in page.sessions)
         token = page.next_page_token
         if not token:
             return JSONResponse(everything)
@@ -91,7 +91,7 @@ async def create_session(
     )
     for event in req.events or []:
         await runner.session_service.append_event(session, event)
-    return JSONResponse(session_json(session))
+    return JSONResponse(dump(session))
 
 
 @router.post(PREFIX + "/{session_id}", deprecated=True)
@@ -107,7 +107,7 @@ async def create_session_with_id(
     session = await service.create_session(
         app_name=app_name, user_id=user_id, state=state, session_id=session_id
     )
-    return JSONResponse(session_json(session))
+    return JSONResponse(dump(session))
 
 
 @router.get(PREFIX + "/{session_id}")
@@ -135,7 +135,7 @@ async def get_session(
     )
     if session is None:
         raise _not_found(session_id)
-    return JSONResponse(session_json(session))
+    return JSONResponse(dump(session))
 
 
 @router.get(PREFIX + "/{session_id}/events")
@@ -190,4 +190,4 @@ async def update_session(
             actions=EventActions(state_delta=req.state_delta),
         )
         await runner.session_service.append_event(session, event)
-    return JSONResponse(session_json(session))
+    return JSONResponse(dump(session))
