@@ -18,6 +18,9 @@ What it shows:
   which marks them as LLM-style agents that may keep the conversation, as
   ADK's rule asks), which hands anything that is not a note back;
 * **artifacts**: the notetaker saves every note as a new version of ``notes.md``;
+* **streamed replies**: when the caller asks for streaming (``runners serve``'s
+  ``/run_sse`` with ``"streaming": true``, as its web UI does), each reply comes
+  word by word as partial events (shown, never stored) before the whole reply;
 * **memory across sessions**: ``recall <words>`` searches the memory service.
   ``runners run`` closes the session when it ends (``Runner.close_session``),
   which adds the session's events to memory, so a later session, or a later run
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-from runners_core import BaseAgent, Event, EventActions, InvocationContext, Part
+from runners_core import BaseAgent, Event, EventActions, InvocationContext, Part, StreamingMode
 
 NOTES_FILE = "notes.md"
 COUNTED = "temp:turn_counted"
@@ -56,6 +59,18 @@ def count_turn(ctx: InvocationContext) -> int:
     return state["turns"]
 
 
+def say(ctx: InvocationContext, text: str) -> list[Event]:
+    """The reply as events: word by word first (partial) when the caller streams."""
+    events = []
+    if ctx.run_config.streaming_mode == StreamingMode.SSE:
+        words = text.split(" ")
+        events = [
+            ctx.event(word + (" " if i < len(words) - 1 else ""), partial=True)
+            for i, word in enumerate(words)
+        ]
+    return [*events, ctx.event(text)]
+
+
 def is_note(text: str) -> bool:
     return text.lower().startswith("note ") and bool(text[5:].strip())
 
@@ -77,10 +92,12 @@ class Notetaker(BaseAgent):
         version = await ctx.save_artifact(NOTES_FILE, Part(text=f"{body}- {note}\n"))
         notes = ctx.state.get("notes", 0) + 1
         ctx.state["notes"] = notes
-        yield ctx.event(
+        for event in say(
+            ctx,
             f"Noted: {note!r}. This session has {notes} note(s); {NOTES_FILE} is now at "
-            f"version {version}. Say 'notes' to read them."
-        )
+            f"version {version}. Say 'notes' to read them.",
+        ):
+            yield event
 
 
 class Assistant(BaseAgent):
@@ -101,18 +118,20 @@ class Assistant(BaseAgent):
         command, _, rest = text.partition(" ")
         command = command.lower()
         if command in ("hello", "hi", ""):
-            yield ctx.event(self.greeting(ctx, turn))
+            reply = self.greeting(ctx, turn)
         elif command == "notes":
             notes = await ctx.load_artifact(NOTES_FILE)
-            yield ctx.event(notes.text.strip() if notes and notes.text else "No notes yet. " + HELP)
+            reply = notes.text.strip() if notes and notes.text else "No notes yet. " + HELP
         elif command == "recall":
-            yield ctx.event(await self.recall(ctx, rest.strip()))
+            reply = await self.recall(ctx, rest.strip())
         elif command == "state":
-            yield ctx.event(self.describe_state(ctx))
+            reply = self.describe_state(ctx)
         elif command == "help":
-            yield ctx.event(HELP)
+            reply = HELP
         else:
-            yield ctx.event(f"You said {text!r} (turn {turn} of this session). {HELP}")
+            reply = f"You said {text!r} (turn {turn} of this session). {HELP}"
+        for event in say(ctx, reply):
+            yield event
 
     @staticmethod
     def greeting(ctx: InvocationContext, turn: int) -> str:
