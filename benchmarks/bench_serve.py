@@ -28,13 +28,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _adk import default_adk_python  # noqa: E402
+from _adk import default_adk_python
 
 HERE = Path(__file__).resolve().parent
 RUNNERS = Path(sys.executable).parent / "runners"
@@ -247,7 +248,12 @@ async def verify(base: str, result: Result) -> str:
     return "ok" if not problems else f"{problems} not stored once"
 
 
-def run_config(name: str, start, args: argparse.Namespace, rows: list[str]) -> None:  # noqa: ANN001
+def run_config(
+    name: str,
+    start: Callable[[], tuple[str, subprocess.Popen[bytes]]],
+    args: argparse.Namespace,
+    rows: list[str],
+) -> None:
     base, process = start()
     try:
         for route in ("/run", "/run_sse"):
