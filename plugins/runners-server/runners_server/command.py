@@ -31,10 +31,10 @@ class ServeOptions:
     log_level: str = "info"
 
 
-def run_server(ctx: typer.Context, options: ServeOptions) -> None:
+def run_server(ctx: typer.Context, options: ServeOptions, *, debug: bool = False) -> None:
     from runners_cli.errors import finish_command
 
-    finish_command(ctx, False, lambda state: _serve(options, state))
+    finish_command(ctx, debug, lambda state: _serve(options, state))
 
 
 def _serve(options: ServeOptions, state) -> int:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from runners_cli.options import Debug, SessionServiceUrl
 
 from runners_core.hookspecs import hookimpl
 
@@ -47,9 +48,7 @@ def serve(
     app: Annotated[
         str | None, typer.Option("--app", help="App name of a single agent (default: its name).")
     ] = None,
-    session_service: Annotated[
-        str | None, typer.Option("--session-service", metavar="URL", help="Session backend URL.")
-    ] = None,
+    session_service: SessionServiceUrl = None,
     memory_service: Annotated[
         str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
     ] = None,
@@ -84,6 +83,7 @@ def serve(
     ] = None,
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Serve the web UI at /ui/.")] = True,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    debug: Debug = False,
 ) -> None:
     """Serve agents over HTTP (ADK api_server-compatible API and a web UI)."""
     from runners_server.command import ServeOptions, run_server
@@ -107,7 +107,7 @@ def serve(
         ui=ui,
         log_level=log_level,
     )
-    run_server(ctx, options)
+    run_server(ctx, options, debug=debug)
 
 
 @hookimpl

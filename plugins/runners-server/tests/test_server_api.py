@@ -291,3 +291,25 @@ def test_openapi_documents_the_extras(client):
     params = {p["name"] for p in schema["paths"][events_route]["get"]["parameters"]}
     assert {"pageSize", "pageToken"} <= params
     assert "X-Next-Page-Token" in schema["info"]["description"]
+
+
+def test_backend_down_is_503_with_retry_advice(make_app, h):
+    from fastapi.testclient import TestClient
+
+    dead = f"redis://127.0.0.1:{h.free_port()}/0"  # nothing listens there
+    with TestClient(make_app("echo", session_service=dead)) as client:
+        response = client.post("/apps/echo/users/u1/sessions", json={"sessionId": "s1"})
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        detail = response.json()["detail"]
+        assert "retry in 5s" in detail and "127.0.0.1" in detail
+        run = client.post(
+            "/run",
+            json={
+                "appName": "echo",
+                "userId": "u1",
+                "sessionId": "s1",
+                "newMessage": h.message("hi"),
+            },
+        )
+        assert run.status_code == 503

@@ -89,6 +89,8 @@ async def run_live(
             await task
         except (asyncio.CancelledError, WebSocketDisconnect):
             pass
+    if receiving.done() and not receiving.cancelled():
+        receiving.exception()  # a disconnect is how a client ends: mark it retrieved
     code, reason = 1000, ""
     failure = forwarding.exception() if forwarding.done() and not forwarding.cancelled() else None
     if isinstance(failure, SessionNotFoundError):
