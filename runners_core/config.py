@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from runners_core.errors import ConfigError
+from runners_core.url_options import MAX_SECONDS
 
 TABLE = "[tool.runners_core]"
 
@@ -38,7 +39,9 @@ ENV_VARS = {
 class Settings(BaseModel):
     """The settings of ``[tool.runners_core]``; unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: TOML has real booleans and numbers, so strict = "yes" is a mistake to
+    # report, not a string to guess at (environment values are converted before).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     plugins: list[str] | None = Field(
         default=None, description="allow-list of plugin names (default: all installed)"
@@ -56,7 +59,11 @@ class Settings(BaseModel):
         default="wait", description="what a run does when its session is busy"
     )
     busy_timeout: float | None = Field(
-        default=None, ge=0, description="seconds to wait for a busy session (None: forever)"
+        default=None,
+        ge=0,
+        le=MAX_SECONDS,
+        allow_inf_nan=False,
+        description="seconds to wait for a busy session (None: forever)",
     )
 
 
@@ -97,9 +104,16 @@ def read_pyproject(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}; fix the file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {exc.start}); TOML files must be UTF-8, save it so"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    table = document.get("tool", {}).get("runners_core", {})
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"'tool' in {path} must be a table ([tool.runners_core] goes in it)")
+    table = tool.get("runners_core", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{TABLE} in {path} must be a table")
     table = dict(table)

@@ -69,6 +69,38 @@ def test_wrong_types_name_the_setting(tmp_path):
         load_config(environ={}, pyproject=pyproject)
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('strict = "yes"', "strict"),
+        ("strict = 1", "strict"),
+        ("busy_timeout = inf", "busy_timeout.*finite"),
+        ("busy_timeout = nan", "busy_timeout.*finite"),
+        ("busy_timeout = 3000000", "busy_timeout.*less than or equal"),
+        ("busy_timeout = -1", "busy_timeout"),
+        ('app_name = ["a"]', "app_name"),
+    ],
+)
+def test_values_toml_does_not_mean_are_refused(tmp_path, body, expected):
+    pyproject = write(tmp_path / "pyproject.toml", f"[tool.runners_core]\n{body}\n")
+    with pytest.raises(ConfigError, match=expected):
+        load_config(environ={}, pyproject=pyproject)
+
+
+def test_a_tool_key_that_is_not_a_table_is_named(tmp_path):
+    pyproject = write(tmp_path / "pyproject.toml", 'tool = "x"\n')
+    with pytest.raises(ConfigError, match="'tool' in .* must be a table"):
+        load_config(environ={}, pyproject=pyproject)
+
+
+def test_a_pyproject_that_is_not_utf8_is_named(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_bytes(b'[tool.runners_core]\napp_name = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="is not UTF-8") as info:
+        load_config(environ={}, pyproject=pyproject)
+    assert str(pyproject) in str(info.value)
+
+
 def test_malformed_toml_names_the_file(tmp_path):
     pyproject = write(tmp_path / "pyproject.toml", "[tool.runners_core\nplugins = [")
     with pytest.raises(ConfigError, match="is not valid TOML") as info:

@@ -9,21 +9,27 @@ rest is handed to libpq::
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from pydantic import Field
 
 from runners_core.errors import ConfigError
 from runners_core.redaction import redact, redact_url, secrets_in
+from runners_core.url_options import (
+    NonNegativeInt,
+    PositiveInt,
+    Seconds,
+    UrlOptions,
+    parse_options,
+)
 
 MigrateMode = Literal["auto", "always", "never"]
 MIGRATE_MODES: tuple[MigrateMode, ...] = ("auto", "always", "never")
 DEFAULT_SCHEMA = "runners"
 DEFAULT_CONNECT_TIMEOUT = 5
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -61,21 +67,11 @@ def parse_url(url: str, **overrides: Any) -> PostgresSettings:
         raise ConfigError(
             f"{redacted} is not a PostgreSQL URL; write postgresql://user@host:5432/database"
         )
-    ours: dict[str, Any] = {}
+    ours: list[tuple[str, str]] = []
     libpq: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key in _OPTION_TYPES:
-            ours[key] = value
-        else:
-            libpq.append((key, value))
-    ours.update(overrides)
-    unknown = sorted(set(ours) - set(_OPTION_TYPES))
-    if unknown:
-        raise ConfigError(
-            f"unknown PostgreSQL service option {unknown[0]!r}; the options are "
-            f"{', '.join(_OPTION_TYPES)} (URL {redacted})"
-        )
-    options = {key: _convert(key, value, redacted) for key, value in ours.items()}
+        (ours if key in PostgresOptions.option_names() else libpq).append((key, value))
+    options = parse_options(PostgresOptions, ours, url=url, overrides=overrides)
     cleaned = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(libpq)))
     try:
         params = conninfo_to_dict(cleaned)
@@ -84,7 +80,7 @@ def parse_url(url: str, **overrides: Any) -> PostgresSettings:
         raise ConfigError(f"PostgreSQL URL {redacted} is not valid for libpq: {detail}") from None
     params.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
     params.setdefault("application_name", "runners-postgres")
-    settings = PostgresSettings(url=url, conninfo=make_conninfo("", **params), **options)
+    settings = PostgresSettings(url=url, conninfo=make_conninfo("", **params), **options.values())
     if settings.pool_min > settings.pool_max:
         raise ConfigError(
             f"pool_min ({settings.pool_min}) is larger than pool_max ({settings.pool_max}) "
@@ -93,54 +89,18 @@ def parse_url(url: str, **overrides: Any) -> PostgresSettings:
     return settings
 
 
-def _schema(value: str) -> str:
-    if not _SCHEMA_NAME.match(value):
-        raise ValueError(
-            "use lower-case letters, digits and _ (at most 63, not starting with a digit)"
-        )
-    return value
+class PostgresOptions(UrlOptions):
+    """The options of ours in a ``postgresql://`` URL (the rest goes to libpq)."""
 
+    backend: ClassVar[str] = "PostgreSQL service"
 
-def _migrate(value: str) -> str:
-    if value not in MIGRATE_MODES:
-        raise ValueError(f"use one of {', '.join(MIGRATE_MODES)}")
-    return value
-
-
-def _positive_int(value: Any) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError("must be at least 1")
-    return number
-
-
-def _non_negative_int(value: Any) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be at least 0")
-    return number
-
-
-def _positive_float(value: Any) -> float:
-    number = float(value)
-    if not number > 0:
-        raise ValueError("must be a positive number of seconds")
-    return number
-
-
-_OPTION_TYPES = {
-    "schema": _schema,
-    "migrate": _migrate,
-    "pool_min": _non_negative_int,
-    "pool_max": _positive_int,
-    "pool_timeout": _positive_float,
-}
-
-
-def _convert(key: str, value: Any, redacted: str) -> Any:
-    try:
-        return _OPTION_TYPES[key](value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"PostgreSQL option {key}={value!r} in {redacted} is invalid: {exc}"
-        ) from None
+    schema_: str = Field(
+        default=DEFAULT_SCHEMA,
+        alias="schema",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="lower-case letters, digits and _ (at most 63, not starting with a digit)",
+    )
+    migrate: MigrateMode = "auto"
+    pool_min: NonNegativeInt = 1
+    pool_max: PositiveInt = 5
+    pool_timeout: Seconds = 10.0

@@ -84,10 +84,14 @@ async def test_too_old_server_is_refused(pg_url: str, monkeypatch: pytest.Monkey
     ("query", "expected"),
     [
         ("schema=Bad-Name", "schema='Bad-Name'"),
-        ("migrate=sometimes", "use one of auto, always, never"),
+        ("migrate=sometimes", "use one of 'auto', 'always' or 'never'"),
         ("pool_max=0", "pool_max='0'"),
+        ("pool_max=1e3", "pool_max='1e3'"),
         ("pool_min=3&pool_max=2", "pool_min (3) is larger than pool_max (2)"),
         ("pool_timeout=-1", "pool_timeout='-1'"),
+        ("pool_timeout=inf", "it must be a finite number"),
+        ("pool_timeout=nan", "it must be a finite number"),
+        ("pool_timeout=3000000", "overflow the timers"),
     ],
 )
 def test_invalid_options_are_config_errors(query: str, expected: str) -> None:

@@ -7,40 +7,30 @@ to its connection class and fail only at the first command.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import Field, field_validator
 
 from runners_core.errors import ConfigError
 from runners_core.redaction import redact_url
+from runners_core.url_options import (
+    MAX_SECONDS,
+    NonNegativeInt,
+    NonNegativeSeconds,
+    PositiveInt,
+    Seconds,
+    UrlOptions,
+    parse_options,
+)
 
 DEFAULT_PREFIX = "runners"
 DEFAULT_LEASE_SECONDS = 15.0
 MIN_LEASE_SECONDS = 0.1
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_SOCKET_TIMEOUT = 30.0
-
-# Query options redis-py understands and we pass through unchanged.
-PASS_THROUGH = frozenset(
-    {
-        "db",
-        "socket_timeout",
-        "socket_connect_timeout",
-        "socket_keepalive",
-        "max_connections",
-        "health_check_interval",
-        "client_name",
-        "protocol",
-        "ssl_cert_reqs",
-        "ssl_ca_certs",
-        "ssl_certfile",
-        "ssl_keyfile",
-        "ssl_check_hostname",
-    }
-)
-OWN_OPTIONS = frozenset({"prefix", "ttl", "lease"})
 
 # The prefix starts every key; it may not contain the key separator "/".
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
@@ -105,41 +95,28 @@ def parse_redis_url(
         )
     _check_db_path(parts.path, redacted)
 
-    own: dict[str, str] = {}
-    passed: list[tuple[str, str]] = []
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name in OWN_OPTIONS:
-            own[name] = value
-        elif name in PASS_THROUGH:
-            passed.append((name, value))
-        else:
-            known = ", ".join(sorted(OWN_OPTIONS | PASS_THROUGH))
-            raise ConfigError(
-                f"Redis URL {redacted} has unknown option {name!r}; remove it or use one "
-                f"of: {known}"
-            )
-
-    chosen_prefix = prefix if prefix is not None else own.get("prefix", DEFAULT_PREFIX)
-    if not isinstance(chosen_prefix, str) or not _PREFIX.match(chosen_prefix):
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    keywords = {"prefix": prefix, "ttl": ttl, "lease": lease}
+    options = parse_options(RedisOptions, query, url=url, overrides=keywords)
+    tls_only = sorted(
+        name
+        for name, value in options.values().items()
+        if name in TLS_OPTIONS and value is not None
+    )
+    if tls_only and scheme != "rediss":
         raise ConfigError(
-            f"Redis key prefix {chosen_prefix!r} (URL {redacted}) is not usable: use 1-128 "
-            "letters, digits and . _ : - (starting with a letter or digit, no '/')"
+            f"Redis URL {redacted} sets {tls_only[0]}, which applies to TLS connections only; "
+            "use rediss:// for TLS, or remove the option"
         )
-    chosen_ttl = ttl if ttl is not None else _seconds(own, "ttl", redacted)
-    if chosen_ttl is not None:
-        _check_positive("ttl", chosen_ttl, redacted, minimum=0.001)
-    chosen_lease = lease if lease is not None else _seconds(own, "lease", redacted)
-    if chosen_lease is None:
-        chosen_lease = DEFAULT_LEASE_SECONDS
-    _check_positive("lease", chosen_lease, redacted, minimum=MIN_LEASE_SECONDS)
-
+    # redis-py parses its own options again from the URL: hand it only those.
+    passed = [(name, value) for name, value in query if name not in OWN_OPTIONS]
     connection_url = urlunsplit(parts._replace(query=urlencode(passed)))
     return RedisSettings(
         connection_url=connection_url,
         redacted_url=redacted,
-        prefix=chosen_prefix,
-        ttl=float(chosen_ttl) if chosen_ttl is not None else None,
-        lease=float(chosen_lease),
+        prefix=options.prefix,
+        ttl=options.ttl,
+        lease=options.lease,
     )
 
 
@@ -152,27 +129,54 @@ def _check_db_path(path: str, redacted: str) -> None:
         )
 
 
-def _seconds(options: dict[str, str], name: str, redacted: str) -> float | None:
-    raw = options.get(name)
-    if raw is None:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise ConfigError(
-            f"Redis URL {redacted}: option {name}={raw!r} is not a number of seconds; "
-            f"write e.g. {name}=3600"
-        ) from None
+OWN_OPTIONS = frozenset({"prefix", "ttl", "lease"})
+TLS_OPTIONS = frozenset(
+    {"ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_check_hostname"}
+)
+Prefix = Annotated[str, Field(pattern=_PREFIX.pattern)]
 
 
-def _check_positive(name: str, value: object, redacted: str, *, minimum: float) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < minimum
-    ):
-        raise ConfigError(
-            f"Redis option {name}={value!r} (URL {redacted}) must be a number of seconds of "
-            f"at least {minimum:g}"
-        )
+class RedisOptions(UrlOptions):
+    """A ``redis://`` URL's options: ours (prefix, ttl, lease) and redis-py's, all checked
+    when the service is built (redis-py itself would fail only at the first command)."""
+
+    backend: ClassVar[str] = "Redis service"
+
+    prefix: Prefix = Field(
+        default=DEFAULT_PREFIX,
+        description="1-128 letters, digits and . _ : - starting with a letter or digit, no '/'",
+    )
+    ttl: float | None = Field(
+        default=None,
+        ge=0.001,
+        le=MAX_SECONDS,
+        allow_inf_nan=False,
+        description="seconds an untouched session lives, at least 0.001",
+    )
+    lease: float = Field(
+        default=DEFAULT_LEASE_SECONDS,
+        ge=MIN_LEASE_SECONDS,
+        le=MAX_SECONDS,
+        allow_inf_nan=False,
+        description=f"seconds a run lease lives without renewal, at least {MIN_LEASE_SECONDS}",
+    )
+    db: NonNegativeInt | None = None
+    socket_timeout: Seconds | None = None
+    socket_connect_timeout: Seconds | None = None
+    socket_keepalive: bool | None = None
+    max_connections: PositiveInt | None = None
+    health_check_interval: NonNegativeSeconds | None = None
+    client_name: str | None = None
+    protocol: Annotated[int, Field(ge=2, le=3, description="2 or 3")] | None = None
+    ssl_cert_reqs: Literal["none", "optional", "required"] | None = None
+    ssl_ca_certs: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_check_hostname: bool | None = None
+
+    @field_validator("ttl", "lease", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number of seconds, not a boolean")
+        return value

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from pydantic import BeforeValidator, Field
 
 from runners_core.errors import ConfigError
 from runners_core.redaction import redact_url
+from runners_core.url_options import Megabytes, UrlOptions, parse_options
 
 Synchronous = Literal["normal", "full"]
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 DEFAULT_BUSY_TIMEOUT = 30.0
 DEFAULT_EVENT_CACHE_MB = 64.0
 _EXAMPLE = "sqlite:///.runners/sessions.db (relative) or sqlite:////abs/path/sessions.db"
@@ -66,50 +75,29 @@ def parse_url(url: str, **overrides: Any) -> SqliteSettings:
             f"SQLite URL {shown!r} is not a file path; for throwaway storage use memory://, "
             f"otherwise write {_EXAMPLE}"
         )
-    options: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
-    options.update(overrides)
-    unknown = sorted(set(options) - set(_OPTION_TYPES))
-    if unknown:
-        raise ConfigError(
-            f"unknown SQLite service option {unknown[0]!r} in {shown!r}; the options are "
-            f"{', '.join(_OPTION_TYPES)}"
-        )
-    converted = {key: _convert(key, value, url) for key, value in options.items()}
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    options = parse_options(SqliteOptions, query, url=url, overrides=overrides)
     path = Path(raw).expanduser()
-    return SqliteSettings(url=url, path=Path.cwd() / path, **converted)
+    return SqliteSettings(url=url, path=Path.cwd() / path, **options.values())
 
 
-def _seconds(value: Any) -> float:
-    number = float(value)
-    if not 0 <= number <= 86_400:
-        raise ValueError("must be a number of seconds from 0 to 86400")
-    return number
+class SqliteOptions(UrlOptions):
+    """The options of a ``sqlite://`` URL (or keyword arguments of the services)."""
 
+    backend: ClassVar[str] = "SQLite service"
 
-def _synchronous(value: Any) -> str:
-    text = str(value).lower()
-    if text not in ("normal", "full"):
-        raise ValueError("use normal (survives process crashes) or full (also power loss)")
-    return text
-
-
-def _megabytes(value: Any) -> float:
-    number = float(value)
-    if not number >= 0:
-        raise ValueError("must be a number of megabytes, 0 to turn the cache off")
-    return number
-
-
-_OPTION_TYPES = {
-    "busy_timeout": _seconds,
-    "synchronous": _synchronous,
-    "event_cache_mb": _megabytes,
-}
-
-
-def _convert(key: str, value: Any, url: str) -> Any:
-    shown = redact_url(url)
-    try:
-        return _OPTION_TYPES[key](value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"SQLite option {key}={value!r} in {shown!r} is invalid: {exc}") from None
+    busy_timeout: float = Field(
+        default=DEFAULT_BUSY_TIMEOUT,
+        ge=0,
+        le=86_400,
+        allow_inf_nan=False,
+        description="a number of seconds from 0 to 86400",
+    )
+    synchronous: Annotated[Synchronous, BeforeValidator(_lower)] = Field(
+        default="normal",
+        description="use normal (survives process crashes) or full (also power loss)",
+    )
+    event_cache_mb: Megabytes = Field(
+        default=DEFAULT_EVENT_CACHE_MB,
+        description="a number of megabytes, 0 to turn the cache off",
+    )

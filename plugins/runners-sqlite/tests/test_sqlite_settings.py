@@ -61,6 +61,10 @@ def test_driver_suffix_is_accepted() -> None:
         ("sqlite:////x/s.db?busy_timeout=-1", "from 0 to 86400"),
         ("sqlite:////x/s.db?synchronous=off", "use normal"),
         ("sqlite:////x/s.db?event_cache_mb=-5", "0 to turn the cache off"),
+        ("sqlite:////x/s.db?event_cache_mb=inf", "it must be a finite number"),
+        ("sqlite:////x/s.db?busy_timeout=inf", "it must be a finite number"),
+        ("sqlite:////x/s.db?busy_timeout=nan", "it must be a finite number"),
+        ("sqlite:////x/s.db?busy_timeout=3000000", "from 0 to 86400"),
     ],
 )
 def test_bad_urls_say_what_to_write(url: str, expected: str) -> None:
