@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -22,6 +23,23 @@ from runners_core.service_routes import Route, service_route
 
 DEFAULT_MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
 USER_SCOPE_PREFIX = "user:"
+# How a backend writes "no session" (a user-wide artifact) where a key needs a value:
+# the empty string in a column, the segment "user" in a path ("sessions/<id>" otherwise).
+USER_SCOPE = ""
+USER_SCOPE_SEGMENT = "user"
+
+
+def scope_column(session_id: str | None) -> str:
+    """The scope value a relational backend stores: the session id, or "" for user-wide."""
+    return USER_SCOPE if session_id is None else session_id
+
+
+def scope_segments(session_id: str | None, encode: Callable[[str], str] = str) -> list[str]:
+    """The path segments of a scope: ``["user"]`` or ``["sessions", encode(session_id)]``."""
+    if session_id is None:
+        return [USER_SCOPE_SEGMENT]
+    return ["sessions", encode(session_id)]
+
 
 # How a Part is stored: raw blob bytes, UTF-8 text, or the Part's JSON (file_data, ...).
 KIND_BLOB, KIND_TEXT, KIND_PART = "blob", "text", "part"

@@ -34,6 +34,7 @@ from runners_core.artifacts.base import (
     ArtifactData,
     BaseArtifactService,
     StoredArtifact,
+    scope_segments,
 )
 from runners_core.errors import BackendError
 from runners_files import tree
@@ -231,9 +232,7 @@ class FileArtifactService(BaseArtifactService):
     ) -> list[str]:
         fold = info.fold_case
         parts = [keys.encode(app_name, fold_case=fold), keys.encode(user_id, fold_case=fold)]
-        if session_id is None:
-            return [*parts, "user"]
-        return [*parts, "sessions", keys.encode(session_id, fold_case=fold)]
+        return [*parts, *scope_segments(session_id, lambda s: keys.encode(s, fold_case=fold))]
 
     def _root_info(self) -> RootInfo:
         with self._info_lock:

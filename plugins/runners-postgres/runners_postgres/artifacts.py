@@ -8,7 +8,12 @@ import psycopg
 from psycopg import errors as pg_errors
 from pydantic_core import to_json
 
-from runners_core.artifacts.base import ArtifactData, BaseArtifactService, StoredArtifact
+from runners_core.artifacts.base import (
+    ArtifactData,
+    BaseArtifactService,
+    StoredArtifact,
+    scope_column,
+)
 from runners_core.errors import RetryableBackendError
 from runners_postgres.service import PostgresService
 
@@ -65,7 +70,7 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
         params = {
             "app": app_name,
             "user": user_id,
-            "scope": session_id or "",
+            "scope": scope_column(session_id),
             "name": filename,
             "kind": data.kind,
             "mime": data.mime_type,
@@ -101,7 +106,7 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
         params = {
             "app": app_name,
             "user": user_id,
-            "scope": session_id or "",
+            "scope": scope_column(session_id),
             "name": filename,
             "version": version,
         }
@@ -113,7 +118,7 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
 
     async def _names(self, *, app_name: str, user_id: str, session_id: str | None) -> list[str]:
         rows = await self._db.fetch_all(
-            "listing artifacts", _NAMES, (app_name, user_id, session_id or "")
+            "listing artifacts", _NAMES, (app_name, user_id, scope_column(session_id))
         )
         return [name for (name,) in rows]
 
@@ -121,7 +126,9 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
         self, *, app_name: str, user_id: str, session_id: str | None, filename: str
     ) -> list[StoredArtifact]:
         rows = await self._db.fetch_all(
-            "listing artifact versions", _VERSIONS, (app_name, user_id, session_id or "", filename)
+            "listing artifact versions",
+            _VERSIONS,
+            (app_name, user_id, scope_column(session_id), filename),
         )
         return [
             StoredArtifact(number, ArtifactData(kind, b"", mime_type, metadata), create_time)
@@ -132,5 +139,5 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
         self, *, app_name: str, user_id: str, session_id: str | None, filename: str
     ) -> None:
         await self._db.execute(
-            "deleting an artifact", _DELETE, (app_name, user_id, session_id or "", filename)
+            "deleting an artifact", _DELETE, (app_name, user_id, scope_column(session_id), filename)
         )

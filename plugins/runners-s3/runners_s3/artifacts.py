@@ -31,6 +31,7 @@ from runners_core.artifacts.base import (
     ArtifactData,
     BaseArtifactService,
     StoredArtifact,
+    scope_segments,
 )
 from runners_core.errors import BackendError
 from runners_s3.client import S3Clients, is_missing, is_taken
@@ -221,11 +222,8 @@ class S3ArtifactService(BaseArtifactService):
     def _prefix_of(self, app_name: str, user_id: str, session_id: str | None) -> str:
         app = keys.encode(app_name, fold_case=False)
         user = keys.encode(user_id, fold_case=False)
-        if session_id is None:
-            return self.settings.key(app, user, "user", "")
-        return self.settings.key(
-            app, user, "sessions", keys.encode(session_id, fold_case=False), ""
-        )
+        scope = scope_segments(session_id, lambda s: keys.encode(s, fold_case=False))
+        return self.settings.key(app, user, *scope, "")
 
     def _folder(self, app_name: str, user_id: str, session_id: str | None, filename: str) -> str:
         entry = keys.encode(filename, fold_case=False)

@@ -13,12 +13,16 @@ from typing import Any, ClassVar
 
 from pydantic_core import to_json
 
-from runners_core.artifacts.base import ArtifactData, BaseArtifactService, StoredArtifact
+from runners_core.artifacts.base import (
+    ArtifactData,
+    BaseArtifactService,
+    StoredArtifact,
+    scope_column,
+)
 from runners_sqlite.database import Database, DatabaseOwner
 from runners_sqlite.settings import parse_url
 
 _ARTIFACT_OPTIONS = ("max_artifact_bytes",)
-USER_SCOPE = ""
 
 _WHERE = "app_name = ? AND user_id = ? AND scope = ? AND name = ?"
 _NEXT_VERSION = f"SELECT coalesce(max(version) + 1, 0) FROM artifacts WHERE {_WHERE}"
@@ -59,7 +63,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
         data: ArtifactData,
         now: float,
     ) -> int:
-        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        key = (app_name, user_id, scope_column(session_id), filename)
         metadata = to_json(data.custom_metadata).decode()
 
         def put(conn: sqlite3.Connection) -> int:
@@ -79,7 +83,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
         filename: str,
         version: int | None,
     ) -> StoredArtifact | None:
-        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        key = (app_name, user_id, scope_column(session_id), filename)
 
         def get(conn: sqlite3.Connection) -> StoredArtifact | None:
             if version is None:
@@ -92,7 +96,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
 
     async def _names(self, *, app_name: str, user_id: str, session_id: str | None) -> list[str]:
         def names(conn: sqlite3.Connection) -> list[str]:
-            rows = conn.execute(_NAMES, (app_name, user_id, session_id or USER_SCOPE))
+            rows = conn.execute(_NAMES, (app_name, user_id, scope_column(session_id)))
             return [name for (name,) in rows]
 
         return await self._db.read("listing artifacts", names)
@@ -100,7 +104,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
     async def _versions(
         self, *, app_name: str, user_id: str, session_id: str | None, filename: str
     ) -> list[StoredArtifact]:
-        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        key = (app_name, user_id, scope_column(session_id), filename)
 
         def versions(conn: sqlite3.Connection) -> list[StoredArtifact]:
             return [_stored(row) for row in conn.execute(_VERSIONS, key)]
@@ -110,7 +114,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
     async def _delete(
         self, *, app_name: str, user_id: str, session_id: str | None, filename: str
     ) -> None:
-        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        key = (app_name, user_id, scope_column(session_id), filename)
 
         def delete(conn: sqlite3.Connection) -> None:
             conn.execute(f"DELETE FROM artifacts WHERE {_WHERE}", key)
