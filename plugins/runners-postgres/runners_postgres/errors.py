@@ -52,6 +52,12 @@ def connect_error(exc: Exception, settings: PostgresSettings) -> BackendError:
             f"PostgreSQL at {url} refused this client ({detail}); ask the database "
             "administrator to allow it (pg_hba.conf, GRANT CONNECT)"
         )
+    if "too many clients" in lowered or "connection slots are reserved" in lowered:
+        return RetryableBackendError(
+            f"PostgreSQL at {url} has no connection slots left: too many clients ({detail}); "
+            "retry later, lower pool_max in the URLs of the services sharing the server, or "
+            "raise the server's max_connections"
+        )
     return RetryableBackendError(
         f"cannot connect to PostgreSQL at {url} ({detail}); check that the server is "
         "running and that the host and port in the URL are right, then retry"

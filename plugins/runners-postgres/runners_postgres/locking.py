@@ -70,9 +70,11 @@ async def advisory_lock(
     ``lock_timeout`` bounds the wait.
     """
     lock_id = advisory_key(database.settings.schema, *key)
-    wait_ms = 0 if timeout is None else max(1, round(timeout * 1000))
     await database.prepare()
-    options = [f"-c lock_timeout={wait_ms}"]
+    # No lock_timeout among the connection's options: the run's own statements use
+    # this connection too, and must not inherit the wait for the lock (a 1 ms bound
+    # under session_busy="reject" made their row locks fail at once).
+    options = []
     if database.server_version >= _CLIENT_CHECK_SINCE:
         options.append("-c client_connection_check_interval=1000")
     conn = await database.dedicated(*options)
@@ -108,7 +110,16 @@ async def _acquire(
             cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
             row = await cur.fetchone()
             return bool(row and row[0])
-        await conn.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+        if timeout is None:
+            await conn.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+            return True
+        # The bound applies to this wait only, then the connection's own setting is back.
+        wait_ms = max(1, round(timeout * 1000))
+        await conn.execute("SELECT set_config('lock_timeout', %s, false)", [f"{wait_ms}ms"])
+        try:
+            await conn.execute("SELECT pg_advisory_lock(%s)", [lock_id])
+        finally:
+            await conn.execute("RESET lock_timeout")
         return True
     except pg_errors.LockNotAvailable:
         return False

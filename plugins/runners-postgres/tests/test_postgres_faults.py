@@ -214,3 +214,34 @@ async def test_a_killed_process_releases_its_session_lock(pg_url: str) -> None:
             holder.kill()
             await holder.wait()
         await service.close()
+
+
+async def test_a_server_out_of_connection_slots_is_named_as_such(
+    private_url: str, private_pg: Any
+) -> None:
+    admin = await psycopg.AsyncConnection.connect(private_pg.url, autocommit=True)
+    await admin.execute("ALTER SYSTEM SET max_connections = 5")
+    await admin.close()
+    await asyncio.to_thread(private_pg.restart)
+    holders: list[psycopg.AsyncConnection] = []
+    service = PostgresSessionService(private_url.replace("postgres@", f"postgres:{SECRET}@"))
+    try:
+        while True:  # take every slot (superusers may use the reserved ones too)
+            try:
+                holders.append(await psycopg.AsyncConnection.connect(private_pg.url))
+            except psycopg.OperationalError:
+                break
+        assert holders, "no connection could be opened at all"
+        with pytest.raises(RetryableBackendError) as info:
+            await service.create_session(app_name="a", user_id="u")
+        message = str(info.value)
+        assert "too many clients" in message and "max_connections" in message
+        assert SECRET not in message
+    finally:
+        for conn in holders:
+            await conn.close()
+        await service.close()
+        admin = await psycopg.AsyncConnection.connect(private_pg.url, autocommit=True)
+        await admin.execute("ALTER SYSTEM RESET max_connections")
+        await admin.close()
+        await asyncio.to_thread(private_pg.restart)

@@ -243,3 +243,30 @@ async def test_deleting_a_session_deletes_its_events_and_only_those(
     finally:
         await service.close()
     assert [r[0] for r in rows] == ["kept-0", "kept-1", "kept-2"]
+
+
+async def test_a_lock_taken_without_waiting_leaves_the_runs_statements_free_to_wait(
+    pg_url: str, pg_schema: str, pg_server: str
+) -> None:
+    """session_busy="reject" takes the lock with timeout 0; the run's appends (on the
+    lock's connection) must still wait for row locks like any statement, not fail."""
+    service = PostgresSessionService(pg_url)
+    blocker = await psycopg.AsyncConnection.connect(pg_server)  # not autocommit: holds a row
+    try:
+        session = await service.create_session(app_name="a", user_id="u", session_id="s")
+        async with service.lock_session(app_name="a", user_id="u", session_id="s", timeout=0):
+            await blocker.execute(
+                sql.SQL("SELECT 1 FROM {}.sessions WHERE id = 's' FOR UPDATE").format(
+                    sql.Identifier(pg_schema)
+                )
+            )
+            append = asyncio.create_task(service.append_event(session, Event(author="agent")))
+            await asyncio.sleep(0.3)  # far longer than the 1 ms that used to leak in
+            assert not append.done(), "the append did not wait for the row lock"
+            await blocker.commit()
+            stored = await asyncio.wait_for(append, 30)
+        loaded = await service.get_session(app_name="a", user_id="u", session_id="s")
+        assert loaded is not None and [e.id for e in loaded.events] == [stored.id]
+    finally:
+        await blocker.close()
+        await service.close()
