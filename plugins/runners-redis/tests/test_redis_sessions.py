@@ -12,7 +12,12 @@ from runners_redis.keys import KeySpace
 from runners_redis.sessions import RedisSessionService
 
 from runners_core import Content, Event, EventActions, GetSessionConfig, InMemorySessionService
-from runners_core.errors import SessionExistsError, SessionNotFoundError, ValidationError
+from runners_core.errors import (
+    RunnersError,
+    SessionExistsError,
+    SessionNotFoundError,
+    ValidationError,
+)
 from runners_core.sessions.base import BaseSessionService
 
 
@@ -359,7 +364,7 @@ async def test_close_reaches_clients_on_other_running_loops(redis_url: str) -> N
         for client in clients:
             assert client.connection_pool._in_use_connections == set()
             assert all(not c.is_connected for c in client.connection_pool._available_connections)
-        with pytest.raises(Exception, match="closed"):
+        with pytest.raises(RunnersError, match="is closed; create a new one"):
             await service.get_session(app_name="a", user_id="u", session_id="other-loop")
     finally:
         loop.call_soon_threadsafe(loop.stop)
