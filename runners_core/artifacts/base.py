@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, Field
 
+from runners_core.artifacts.references import MAX_DEPTH, checked_reference, is_reference
 from runners_core.content import Blob, Part
 from runners_core.errors import ValidationError
 from runners_core.identifiers import validate_artifact_name, validate_id
@@ -67,8 +68,16 @@ class ArtifactData:
     @classmethod
     def from_part(cls, part: Part, custom_metadata: dict[str, Any] | None) -> ArtifactData:
         meta = dict(custom_metadata or {})
-        if part.inline_data is not None:
+        if part.inline_data is not None and part.inline_data.display_name is None:
             return cls(KIND_BLOB, part.inline_data.data, part.inline_data.mime_type, meta)
+        if part.inline_data is not None:
+            # Kept whole (display name included) in the Part's JSON, bytes base64-encoded.
+            return cls(
+                KIND_PART,
+                part.model_dump_json(exclude_none=True).encode(),
+                part.inline_data.mime_type,
+                meta,
+            )
         if part.text is not None:
             return cls(KIND_TEXT, part.text.encode("utf-8"), "text/plain", meta)
         if part.file_data is not None:
@@ -144,6 +153,13 @@ class BaseArtifactService(ABC):
         scope = self._scope(app_name, user_id, filename, session_id)
         if isinstance(artifact, dict):
             artifact = Part.model_validate(artifact)
+        if is_reference(artifact):
+            checked_reference(
+                artifact.file_data.file_uri,  # type: ignore[union-attr, arg-type]
+                app_name=app_name,
+                user_id=user_id,
+                session_id=scope,
+            )
         payload = ArtifactData.from_part(artifact, custom_metadata)
         if len(payload.data) > self.max_artifact_bytes:
             raise ValidationError(
@@ -169,7 +185,35 @@ class BaseArtifactService(ABC):
         session_id: str | None = None,
         version: int | None = None,
     ) -> Part | None:
-        """The given version (default: latest) of *filename*, or None."""
+        """The given version (default: latest) of *filename*, or None.
+
+        A version holding an ``artifact://`` reference loads the artifact it
+        points at (within the same app, user and session; at most 5 hops).
+        """
+        for _ in range(MAX_DEPTH + 1):
+            part = await self._load_one(app_name, user_id, filename, session_id, version)
+            if part is None or not is_reference(part):
+                return part
+            target = checked_reference(
+                part.file_data.file_uri,  # type: ignore[union-attr, arg-type]
+                app_name=app_name,
+                user_id=user_id,
+                session_id=session_id,
+            )
+            filename, session_id, version = target.filename, target.session_id, target.version
+        raise ValidationError(
+            f"artifact {filename!r}: more than {MAX_DEPTH} artifact:// references in a row; "
+            "a reference chain probably loops"
+        )
+
+    async def _load_one(
+        self,
+        app_name: str,
+        user_id: str,
+        filename: str,
+        session_id: str | None,
+        version: int | None,
+    ) -> Part | None:
         scope = self._scope(app_name, user_id, filename, session_id)
         stored = await self._get(
             app_name=app_name,

@@ -12,6 +12,9 @@ keyword arguments of the service classes, which win over the URL.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -70,15 +73,32 @@ def parse_url(url: str, **overrides: Any) -> SqliteSettings:
     raw = unquote(parts.path)[1:]  # the first slash separates the (empty) host from the path
     if not raw or raw.endswith("/"):
         raise ConfigError(f"SQLite URL {shown!r} names no database file; write {_EXAMPLE}")
-    if raw == ":memory:" or raw.startswith("file:"):
+    if raw.startswith("file:"):
         raise ConfigError(
-            f"SQLite URL {shown!r} is not a file path; for throwaway storage use memory://, "
-            f"otherwise write {_EXAMPLE}"
+            f"SQLite URL {shown!r} is not a file path; for throwaway storage use "
+            f"sqlite:///:memory: or memory://, otherwise write {_EXAMPLE}"
         )
     query = parse_qsl(parts.query, keep_blank_values=True)
     options = parse_options(SqliteOptions, query, url=url, overrides=overrides)
+    if raw == ":memory:":
+        return _throwaway(url, options.values())
     path = Path(raw).expanduser()
     return SqliteSettings(url=url, path=Path.cwd() / path, **options.values())
+
+
+def _throwaway(url: str, options: dict[str, Any]) -> SqliteSettings:
+    """``sqlite:///:memory:``: a private database that disappears with its service.
+
+    ADK users write it in tests. The backend shares one database between a
+    writer thread, readers and other processes' run locks, which an in-memory
+    SQLite database cannot do, so each service gets its own database file in a
+    fresh temporary directory, removed when the settings (held by the service)
+    are garbage-collected or the process exits.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="runners-sqlite-memory-"))
+    settings = SqliteSettings(url=url, path=directory / "memory.db", **options)
+    weakref.finalize(settings, shutil.rmtree, directory, True)
+    return settings
 
 
 class SqliteOptions(UrlOptions):

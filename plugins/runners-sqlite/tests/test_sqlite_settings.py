@@ -54,7 +54,6 @@ def test_driver_suffix_is_accepted() -> None:
         ("sqlite://", "names no database file"),
         ("sqlite:///", "names no database file"),
         ("sqlite:////data/", "names no database file"),
-        ("sqlite:///:memory:", "use memory://"),
         ("postgresql:///x.db", "is not a SQLite URL"),
         ("sqlite:////x/s.db?timeout=3", "unknown SQLite service option 'timeout'"),
         ("sqlite:////x/s.db?busy_timeout=soon", "busy_timeout='soon'"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from runners_core.artifacts.base import BaseArtifactService
-from runners_core.content import Part
+from runners_core.artifacts.references import artifact_uri
+from runners_core.content import Blob, FileData, Part
 from runners_core.errors import ValidationError
 from runners_core.testing.artifacts.suite import ArtifactSuite
 from runners_core.testing.builders import NON_ASCII
@@ -30,6 +31,25 @@ class Payloads(ArtifactSuite):
         for name, part in parts.items():
             got = await service.load_artifact(**at, filename=name)
             assert got == part, f"artifact round-trip: {name!r} came back as {got!r}"
+
+    async def test_blob_display_name_and_references_round_trip(
+        self, service: BaseArtifactService
+    ) -> None:
+        at = self.scope()
+        blob = Part(
+            inline_data=Blob(data=b"\x00\xffpng", mime_type="image/png", display_name="cat.png")
+        )
+        await service.save_artifact(**at, filename="cat.png", artifact=blob)
+        assert await service.load_artifact(**at, filename="cat.png") == blob, (
+            "artifact round-trip: an inline blob's display_name must survive save and load"
+        )
+        uri = artifact_uri(at["app_name"], at["user_id"], "cat.png", 0, at["session_id"])
+        await service.save_artifact(
+            **at, filename="alias", artifact=Part(file_data=FileData(file_uri=uri))
+        )
+        assert await service.load_artifact(**at, filename="alias") == blob, (
+            "artifact round-trip: an artifact:// reference must load the artifact it names"
+        )
 
     async def test_one_mebibyte_artifact_round_trips(self, service: BaseArtifactService) -> None:
         at = self.scope()
