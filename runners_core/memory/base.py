@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from abc import ABC
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,8 +25,11 @@ from runners_core.identifiers import validate_id
 from runners_core.service_routes import Route, service_route
 from runners_core.sessions.session import Session
 
-DEFAULT_SEARCH_LIMIT = 20
-_WORD = re.compile(r"\w+", re.UNICODE)
+DEFAULT_SEARCH_LIMIT = 10  # ADK's in-memory service returns at most 10 memories too
+# Scripts written without spaces between words: Thai, Japanese kana, CJK ideographs.
+_NO_SPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NO_SPACE_CHAR = re.compile(f"[{_NO_SPACE}]")
+_TOKEN = re.compile(rf"[{_NO_SPACE}]+|(?:(?![{_NO_SPACE}])\w)+")
 
 
 class MemoryEntry(BaseModel):
@@ -65,8 +69,37 @@ class MemoryRecord:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased words, for backends without a full-text engine."""
-    return _WORD.findall(text.lower())
+    """Search terms of *text*: NFC-normalised, lower-cased words.
+
+    A run of a script written without spaces (Japanese, Chinese, Thai) becomes
+    its overlapping two-character pieces ("太郎です" -> 太郎, 郎で, です), so a word
+    inside it is found without a dictionary; Latin words inside such text stay
+    words. A one-character run is its own term.
+    """
+    terms: list[str] = []
+    for token in _TOKEN.findall(unicodedata.normalize("NFC", text).lower()):
+        if len(token) > 1 and _is_no_space(token[0]):
+            terms.extend(token[i : i + 2] for i in range(len(token) - 1))
+        else:
+            terms.append(token)
+    return terms
+
+
+def index_terms(text: str) -> list[str]:
+    """What to index for *text*: :func:`tokenize`'s terms plus single characters of
+    no-space scripts, so one-character queries ("猫") find longer text too."""
+    terms = tokenize(text)
+    terms.extend(ch for ch in unicodedata.normalize("NFC", text).lower() if _is_no_space(ch))
+    return terms
+
+
+def has_no_space_script(text: str) -> bool:
+    """Whether *text* has Japanese, Chinese or Thai, which full-text parsers do not segment."""
+    return bool(_NO_SPACE_CHAR.search(text))
+
+
+def _is_no_space(ch: str) -> bool:
+    return bool(re.match(f"[{_NO_SPACE}]", ch))
 
 
 class BaseMemoryService(ABC):
@@ -143,7 +176,7 @@ class BaseMemoryService(ABC):
                     session_id=None,
                     author=entry.author,
                     timestamp=_parse_time(entry.timestamp),
-                    text=text,
+                    text=unicodedata.normalize("NFC", text),
                     content_json=entry.content.model_dump_json(exclude_none=True),
                     custom_metadata={**(custom_metadata or {}), **entry.custom_metadata},
                 )
@@ -223,7 +256,7 @@ def _record_for(
         session_id=session_id,
         author=event.author,
         timestamp=event.timestamp,
-        text=text,
+        text=unicodedata.normalize("NFC", text),
         content_json=event.content.model_dump_json(exclude_none=True),
         custom_metadata=dict(metadata),
     )

@@ -1,14 +1,14 @@
-"""Memory kept in this process, searched by shared words (as ADK's in-memory service)."""
+"""Memory kept in this process, searched by shared terms (as ADK's in-memory service)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from runners_core.memory.base import BaseMemoryService, MemoryRecord, tokenize
+from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
 
 
 class InMemoryMemoryService(BaseMemoryService):
-    """Ranks by how many distinct query words an entry contains, then by recency."""
+    """Ranks by how many distinct query terms an entry contains, then insertion order (ADK)."""
 
     def __init__(self) -> None:
         self._records: dict[tuple[str, str], dict[str, tuple[MemoryRecord, frozenset[str]]]] = {}
@@ -17,19 +17,21 @@ class InMemoryMemoryService(BaseMemoryService):
         bucket = self._records.setdefault((app_name, user_id), {})
         for record in records:
             if record.id not in bucket:
-                bucket[record.id] = (record, frozenset(tokenize(record.text)))
+                bucket[record.id] = (record, frozenset(index_terms(record.text)))
 
     async def _search(
         self, *, app_name: str, user_id: str, query: str, limit: int
     ) -> list[MemoryRecord]:
         words = frozenset(tokenize(query))
         scored = []
-        for record, record_words in self._records.get((app_name, user_id), {}).values():
+        for order, (record, record_words) in enumerate(
+            self._records.get((app_name, user_id), {}).values()
+        ):
             hits = len(words & record_words)
             if hits:
-                scored.append((-hits, -record.timestamp, record.id, record))
-        scored.sort(key=lambda item: item[:3])
-        return [item[3] for item in scored[:limit]]
+                scored.append((-hits, order, record))
+        scored.sort(key=lambda item: item[:2])
+        return [item[2] for item in scored[:limit]]
 
     async def _delete(
         self, *, app_name: str, user_id: str, memory_id: str | None, session_id: str | None

@@ -14,7 +14,12 @@ from typing import Any
 from psycopg import sql
 from pydantic_core import to_json
 
-from runners_core.memory.base import BaseMemoryService, MemoryRecord, tokenize
+from runners_core.memory.base import (
+    BaseMemoryService,
+    MemoryRecord,
+    has_no_space_script,
+    tokenize,
+)
 from runners_postgres.service import PostgresService
 
 MAX_QUERY_WORDS = 32
@@ -32,7 +37,19 @@ _SEARCH = """
 SELECT id, session_id, author, ts, text, content, custom_metadata
 FROM memories, (SELECT {query} AS q) AS query
 WHERE app_name = %s AND user_id = %s AND search @@ q
-ORDER BY ts_rank(search, q) DESC, ts DESC, id
+ORDER BY ts_rank(search, q) DESC, ts, id
+LIMIT %s
+"""
+
+_SUBSTRING_SEARCH = """
+SELECT id, session_id, author, ts, text, content, custom_metadata
+FROM (
+    SELECT *, {score} AS score FROM memories
+    WHERE app_name = %s AND user_id = %s
+      AND text ~ '[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]'
+) AS m
+WHERE score > 0
+ORDER BY score DESC, ts, id
 LIMIT %s
 """
 
@@ -69,13 +86,34 @@ class PostgresMemoryService(PostgresService, BaseMemoryService):
         words = list(dict.fromkeys(tokenize(query)))[:MAX_QUERY_WORDS]
         if not words:
             return []
-        tsquery = sql.SQL(" || ").join(
-            sql.SQL(_WORD_QUERY).format(word=sql.Placeholder()) for _ in words
-        )
-        statement = sql.SQL(_SEARCH).format(query=tsquery)
-        params: list[Any] = [w for word in words for w in (word, word)]
-        params += [app_name, user_id, limit]
-        rows = await self._db.fetch_all("searching memory", statement, params)
+        # The english/simple parsers keep a run of CJK or Thai text (with any Latin
+        # word in it) as one word. Queries in those scripts match substrings instead,
+        # and word queries that fill fewer than *limit* places get substring matches in
+        # CJK or Thai memories after their full-text matches (ADK's substring fallback).
+        rows: list[Any] = []
+        if not has_no_space_script(query):
+            tsquery = sql.SQL(" || ").join(
+                sql.SQL(_WORD_QUERY).format(word=sql.Placeholder()) for _ in words
+            )
+            params: list[Any] = [w for word in words for w in (word, word)]
+            params += [app_name, user_id, limit]
+            rows = list(
+                await self._db.fetch_all(
+                    "searching memory", sql.SQL(_SEARCH).format(query=tsquery), params
+                )
+            )
+        if len(rows) < limit:
+            score = sql.SQL(" + ").join(
+                sql.SQL("(strpos(lower(text), {}) > 0)::int").format(sql.Placeholder())
+                for _ in words
+            )
+            more = await self._db.fetch_all(
+                "searching memory",
+                sql.SQL(_SUBSTRING_SEARCH).format(score=score),
+                [*words, app_name, user_id, limit],
+            )
+            seen = {row[0] for row in rows}
+            rows += [row for row in more if row[0] not in seen][: limit - len(rows)]
         return [
             MemoryRecord(
                 id=row[0],

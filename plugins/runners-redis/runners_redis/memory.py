@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from runners_core.memory.base import BaseMemoryService, MemoryRecord, tokenize
+from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace
 from runners_redis.scripts import LuaScript
@@ -60,7 +60,7 @@ for i = 3, #ARGV do
 end
 table.sort(ids, function(a, b)
   if hits[a] ~= hits[b] then return hits[a] > hits[b] end
-  if ts[a] ~= ts[b] then return ts[a] > ts[b] end
+  if ts[a] ~= ts[b] then return ts[a] < ts[b] end  -- oldest first: insertion order, as ADK
   return a < b
 end)
 local out = {}
@@ -118,7 +118,7 @@ class RedisMemoryService(BaseMemoryService):
     async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
         args: list[Any] = [self.keys.memory_base(app_name, user_id), len(records)]
         for record in records:
-            words = sorted(set(tokenize(record.text)))
+            words = sorted(set(index_terms(record.text)))
             args += [
                 record.id,
                 _record_json(record, words),

@@ -46,8 +46,8 @@ async def test_ranking_matches_in_memory(memory: RedisMemoryService) -> None:
     assert await _ids(memory, "the dog garden", limit=2) == await _ids(
         oracle, "the dog garden", limit=2
     )
-    # Three words each: the newer first; then the one with two of them.
-    assert await _ids(memory, "the dog garden") == ["m3", "m1", "m0"]
+    # Three words each: in the order they were added (as ADK); then the one with two.
+    assert await _ids(memory, "the dog garden") == ["m1", "m3", "m0"]
 
 
 async def test_entries_round_trip(memory: RedisMemoryService) -> None:
@@ -82,7 +82,7 @@ async def test_adding_again_adds_only_new_events(memory: RedisMemoryService) -> 
     await memory.add_events_to_memory(
         app_name="a", user_id="u", events=[changed, *_events(TEXTS[:4])]
     )
-    assert await _ids(memory, "cat") == ["m1", "m0"]
+    assert await _ids(memory, "cat") == ["m0", "m1"]
     assert await _ids(memory, "different") == []
     assert await _ids(memory, "saturday") == ["m3"]
 

@@ -14,9 +14,14 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from runners_core.memory.base import BaseMemoryService, MemoryRecord
+from runners_core.memory.base import (
+    BaseMemoryService,
+    MemoryRecord,
+    has_no_space_script,
+    tokenize,
+)
 from runners_sqlite.database import Database, DatabaseOwner
-from runners_sqlite.fts import any_of, quoted_words
+from runners_sqlite.fts import MAX_WORDS, any_of, quoted_words
 from runners_sqlite.settings import parse_url
 
 _INSERT = (
@@ -28,7 +33,13 @@ _SEARCH = (
     "SELECT m.id, m.session_id, m.author, m.timestamp, m.text, m.content, m.custom_metadata "
     "FROM memories_fts JOIN memories m ON m.pk = memories_fts.rowid "
     "WHERE memories_fts MATCH ? AND m.app_name = ? AND m.user_id = ? "
-    "ORDER BY {matched} DESC, bm25(memories_fts), m.timestamp DESC, m.id LIMIT ?"
+    "ORDER BY {matched} DESC, bm25(memories_fts), m.pk LIMIT ?"
+)
+_SUBSTRING_SEARCH = (
+    "SELECT m.id, m.session_id, m.author, m.timestamp, m.text, m.content, m.custom_metadata "
+    "FROM (SELECT *, ({score}) AS score FROM memories WHERE app_name = ? AND user_id = ? "
+    "AND text GLOB '*[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*') m "
+    "WHERE m.score > 0 ORDER BY m.score DESC, m.pk LIMIT ?"
 )
 # 1 if the entry contains the word: summed, how many of the query's words it contains.
 _CONTAINS = "(m.pk IN (SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?))"
@@ -72,11 +83,24 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
         terms = quoted_words(query)
         if not terms or limit <= 0:
             return []
-        sql = _SEARCH.format(matched=" + ".join([_CONTAINS] * len(terms)))
-        params = (any_of(terms), app_name, user_id, *terms, limit)
+        words = list(dict.fromkeys(tokenize(query)))[:MAX_WORDS]
+        score = " + ".join(["(instr(lower(text), ?) > 0)"] * len(words))
+        substring_sql = _SUBSTRING_SEARCH.format(score=score)
+        fts_sql = _SEARCH.format(matched=" + ".join([_CONTAINS] * len(terms)))
+        fts_params = (any_of(terms), app_name, user_id, *terms, limit)
 
         def search(conn: sqlite3.Connection) -> list[MemoryRecord]:
-            rows = conn.execute(sql, params).fetchall()
+            # FTS5's unicode61 keeps a run of CJK or Thai text (with any Latin word in
+            # it) as one token. Queries in those scripts match substrings instead, and
+            # word queries that fill fewer than *limit* places get substring matches in
+            # CJK or Thai memories after their FTS matches (ADK's substring fallback).
+            rows = (
+                [] if has_no_space_script(query) else conn.execute(fts_sql, fts_params).fetchall()
+            )
+            if len(rows) < limit:
+                seen = {row[0] for row in rows}
+                more = conn.execute(substring_sql, (*words, app_name, user_id, limit)).fetchall()
+                rows += [row for row in more if row[0] not in seen][: limit - len(rows)]
             return [
                 MemoryRecord(
                     id=mid,
