@@ -19,7 +19,7 @@ import logging
 import queue
 import secrets
 import threading
-from collections.abc import AsyncGenerator, Generator, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
 from contextlib import aclosing
 from typing import Any, Literal
 
@@ -43,7 +43,7 @@ from runners_core.memory.base import BaseMemoryService
 from runners_core.plugins.adk_style import AdkPluginAdapter, is_adk_style
 from runners_core.plugins.manager import LoadedPlugins, load_plugins
 from runners_core.sessions.base import BaseSessionService
-from runners_core.sessions.rewind import live_events, rewound_state
+from runners_core.sessions.rewind import newest_first, rewound_state
 from runners_core.sessions.session import Session
 
 log = logging.getLogger("runners_core.runner")
@@ -604,11 +604,10 @@ class Runner:
         agent runs when nothing qualifies.
         """
         root = self.agent
-        events = live_events(session.events)
-        caller = _function_call_author(events)
+        caller = _function_call_author(newest_first(session.events))
         if caller is not None and (agent := root.find_agent(caller)) is not None:
             return agent
-        for event in reversed(events):
+        for event in newest_first(session.events):
             if event.author == "user" or not event.author:
                 continue
             target = event.actions.transfer_to_agent
@@ -639,15 +638,16 @@ def is_transferable(agent: BaseAgent) -> bool:
     return True
 
 
-def _function_call_author(events: Sequence[Event]) -> str | None:
-    """The author of the call the last (user) event answers, matched by call id."""
-    if not events or events[-1].author != "user":
+def _function_call_author(newest: Iterator[Event]) -> str | None:
+    """The author of the call the latest (user) event answers, matched by call id."""
+    last = next(newest, None)
+    if last is None or last.author != "user":
         return None
-    responses = events[-1].get_function_responses()
+    responses = last.get_function_responses()
     call_id = responses[0].id if responses else None
     if not call_id:
         return None
-    for event in reversed(events[:-1]):
+    for event in newest:
         if any(call.id == call_id for call in event.get_function_calls()):
             return event.author
     return None

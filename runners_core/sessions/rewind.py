@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from runners_core.events import Event
@@ -12,28 +12,29 @@ from runners_core.sessions.state import State
 _SHARED_PREFIXES = (State.APP_PREFIX, State.USER_PREFIX, State.TEMP_PREFIX)
 
 
-def live_events(events: Sequence[Event]) -> list[Event]:
-    """*events* without the ones rewinds removed (each rewind event and what it undid).
+def newest_first(events: Sequence[Event]) -> Iterator[Event]:
+    """*events* newest first, without those rewinds removed (each rewind event and
+    what it undid: everything back to the first event of its invocation).
 
-    A rewind event (``actions.rewind_before_invocation_id == X``) removes itself
-    and everything from the first event of invocation X up to it.
+    It walks back lazily, so finding the latest agent reads only recent history.
+    Invocations of a session run one at a time, so a rewound invocation's events are
+    contiguous: the walk skips until it has passed them.
     """
-    if not any(e.actions.rewind_before_invocation_id for e in events):
-        return list(events)
-    first: dict[str, int] = {}
-    for index, event in enumerate(events):
-        first.setdefault(event.invocation_id, index)
-    kept: list[Event] = []
-    index = len(events) - 1
-    while index >= 0:
-        target = events[index].actions.rewind_before_invocation_id
-        if target and first.get(target, index + 1) <= index:
-            index = first[target] - 1
+    rewound: str | None = None
+    passing = False
+    for event in reversed(events):
+        if rewound is not None:
+            if event.invocation_id == rewound:
+                passing = True
+                continue
+            if not passing:
+                continue
+            rewound, passing = None, False
+        target = event.actions.rewind_before_invocation_id
+        if target:
+            rewound, passing = target, False
             continue
-        kept.append(events[index])
-        index -= 1
-    kept.reverse()
-    return kept
+        yield event
 
 
 def rewound_state(session: Session, start: int) -> dict[str, Any]:
