@@ -152,3 +152,36 @@ def test_paged_session_list(ui, tmp_path):
     expect(page.locator("#sessions a")).to_have_count(22)
     expect(page.locator("#more-sessions")).to_be_hidden()
     shoot(page, "ui-sessions.png", tmp_path)
+
+
+def test_ui_with_auth_asks_for_a_token_and_keeps_users_apart(browser, live_server, h, tokens_file):
+    from playwright.sync_api import expect
+    from runners_server import ServerSettings, create_app
+
+    settings = ServerSettings(
+        agents=[f"{REPO}/examples/assistant.py:root_agent"],
+        session_service="memory://",
+        memory_service="memory://",
+        artifact_service="memory://",
+        auth_tokens_file=tokens_file,
+    )
+    server = live_server(create_app(settings))
+    alice_token = next(t for t, user in h.tokens.items() if user == "alice")
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{server.url}/ui/")
+        expect(page.locator("#token-label")).to_be_visible()
+        expect(page.locator("#status")).to_contain_text("needs a token")
+        page.fill("#token", alice_token)
+        switch_user(page, "alice")
+        expect(page.locator("#app")).to_have_value("assistant")
+        page.click("#new-session")
+        expect(page.locator("#sessions a")).to_have_count(1)
+        # Alice's token cannot list Bob's sessions: the server refuses, the UI says so.
+        switch_user(page, "bob")
+        expect(page.locator("#status")).to_contain_text("cannot reach user 'bob'")
+        expect(page.locator("#sessions a")).to_have_count(0)
+    finally:
+        context.close()
