@@ -65,6 +65,17 @@ def register_commands(cli: Any) -> None:
 
 
 @hookspec
+def adapt_agent(obj: Any) -> BaseAgent | None:
+    """Return a ``BaseAgent`` that runs *obj*, an agent object of another framework, or None.
+
+    Called (plain function, not async) when a ``Runner`` or ``runners run`` is given
+    something that is not a ``BaseAgent``; the first non-None answer is used. This is
+    how ``runners-adk`` lets ``runners run app.py:root_agent`` take a google.adk agent
+    without the kernel importing google-adk.
+    """
+
+
+@hookspec
 def on_user_message(ctx: InvocationContext, message: Content) -> Content | None:
     """Inspect the user's message before it is stored; may return a replacement."""
 

@@ -88,10 +88,14 @@ class Runner:
         if app_name is None:
             raise ValidationError("Runner needs app_name=... when it is given agent=...")
         validate_id("app_name", app_name)
-        if not isinstance(agent, BaseAgent):
-            raise ValidationError(
-                f"agent must be a runners_core.BaseAgent, got {type(agent).__name__}"
-            )
+        # ADK-style plugin objects register through an adapter onto our hooks.
+        adk_plugins = tuple(p for p in plugins if is_adk_style(p))
+        registered = [AdkPluginAdapter(p) if is_adk_style(p) else p for p in plugins]
+        # A given manager may be shared with other runners: this runner's own
+        # plugins go into a copy, never into the shared one.
+        shared = plugin_manager if plugin_manager is not None else load_plugins()
+        loaded = shared.with_plugins(registered)
+        agent = _adapted(agent, loaded)
         if not isinstance(session_service, BaseSessionService):
             raise ValidationError(
                 "session_service must be a BaseSessionService (e.g. InMemorySessionService() "
@@ -107,14 +111,9 @@ class Runner:
         self.auto_create_session = auto_create_session
         self.session_busy: SessionBusy = session_busy
         self.busy_timeout = busy_timeout
-        # ADK-style plugin objects register through an adapter onto our hooks.
         self.app = app
-        self._adk_plugins = tuple(p for p in plugins if is_adk_style(p))
-        registered = [AdkPluginAdapter(p) if is_adk_style(p) else p for p in plugins]
-        # A given manager may be shared with other runners: this runner's own
-        # plugins go into a copy, never into the shared one.
-        shared = plugin_manager if plugin_manager is not None else load_plugins()
-        self.plugins = shared.with_plugins(registered)
+        self._adk_plugins = adk_plugins
+        self.plugins = loaded
         self._hooks = self.plugins.hooks
         self._owned: list[Any] = []
         self._closed = False
@@ -152,12 +151,9 @@ class Runner:
             )
             if isinstance(value, str)
         }
-        if not isinstance(agent, BaseAgent):
-            raise ValidationError(
-                f"agent must be a runners_core.BaseAgent, got {type(agent).__name__}"
-            )
         config = config if config is not None else load_config(overrides)
         loaded = plugin_manager if plugin_manager is not None else load_plugins(config)
+        agent = _adapted(agent, loaded)
         from runners_core.services import service_from_url
 
         built: list[Any] = []
@@ -570,7 +566,11 @@ class Runner:
             async with aclosing(stream) as events:
                 async for event in events:
                     emitted = await self._emit(ctx, event)
-                    if not emitted.partial and emitted.actions.transfer_to_agent:
+                    if (
+                        not emitted.partial
+                        and emitted.actions.transfer_to_agent
+                        and not agent.runs_transfers_itself
+                    ):
                         target = emitted.actions.transfer_to_agent
                     yield emitted
                     if ctx.end_invocation:
@@ -620,6 +620,18 @@ class Runner:
             if agent is not None and is_transferable(agent):
                 return agent
         return root
+
+
+def _adapted(agent: object, loaded: LoadedPlugins) -> BaseAgent:
+    """*agent*, or the BaseAgent an installed plugin wraps it in (``adapt_agent`` hook)."""
+    adapted = loaded.hooks.adapt_agent(agent)
+    if adapted is None:
+        raise ValidationError(
+            f"agent must be a runners_core.BaseAgent, got {type(agent).__name__}; for an agent "
+            "of another framework install the plugin that adapts it (runners-adk for "
+            "google.adk agents)"
+        )
+    return adapted
 
 
 def is_transferable(agent: BaseAgent) -> bool:

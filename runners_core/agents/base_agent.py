@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -36,6 +36,11 @@ class BaseAgent(BaseModel):
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    runs_transfers_itself: ClassVar[bool] = False
+    """True for an agent that runs the targets of its own transfers (e.g. one hosting a
+    foreign agent tree, such as ``runners_adk.AdkAgent``): the runner then stores the
+    ``transfer_to_agent`` event but does not look the target up and run it again."""
 
     name: str
     description: str = ""

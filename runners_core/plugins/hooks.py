@@ -22,6 +22,7 @@ from runners_core.events import Event
 if TYPE_CHECKING:
     from pluggy import HookImpl
 
+    from runners_core.agents.base_agent import BaseAgent
     from runners_core.agents.invocation_context import InvocationContext
     from runners_core.hookspecs import RunnerView
     from runners_core.plugins.registry import ServiceRegistry
@@ -144,6 +145,25 @@ class PluginHooks:
             except PluginHookError as exc:
                 failures.append(exc)
         return failures
+
+    def adapt_agent(self, obj: object) -> BaseAgent | None:
+        """*obj* if it is a ``BaseAgent``, else the first plugin's adaptation, else None."""
+        from runners_core.agents.base_agent import BaseAgent
+
+        if isinstance(obj, BaseAgent):
+            return obj
+        for impl in self.implementations("adapt_agent"):
+            result = self._call_sync(impl, "adapt_agent", {"obj": obj})
+            if result is None:
+                continue
+            if not isinstance(result, BaseAgent):
+                raise PluginHookError(
+                    impl.plugin_name,
+                    "adapt_agent",
+                    TypeError(f"returned {type(result).__name__}; return a BaseAgent or None"),
+                )
+            return result
+        return None
 
     # ------------------------------------------------------------------ invocation hooks
 

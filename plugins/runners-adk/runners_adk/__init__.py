@@ -24,7 +24,16 @@ _EXPORTS = {
     "AdkAgent": "runners_adk.agent",
 }
 
-__all__ = sorted([*_EXPORTS, "session_service", "memory_service", "artifact_service"])
+__all__ = [
+    "AdkAgent",
+    "RunnersArtifactService",
+    "RunnersMemoryService",
+    "RunnersSessionService",
+    "artifact_service",
+    "memory_service",
+    "register_adk_services",
+    "session_service",
+]
 
 
 def session_service(url: str, **options: Any) -> RunnersSessionService:

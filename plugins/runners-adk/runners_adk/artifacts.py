@@ -12,10 +12,10 @@ from google.adk.artifacts.base_artifact_service import (
 )
 from google.genai import types
 
-from runners_core.artifacts.base import ArtifactVersion, BaseArtifactService
-from runners_core.errors import ValidationError
 from runners_adk.convert import part_from_adk, part_to_adk
 from runners_adk.urls import backend_url
+from runners_core.artifacts.base import ArtifactVersion, BaseArtifactService
+from runners_core.errors import ValidationError
 
 
 def _version_to_adk(version: ArtifactVersion) -> AdkArtifactVersion:

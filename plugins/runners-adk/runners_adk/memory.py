@@ -13,10 +13,10 @@ from google.adk.memory.base_memory_service import (
 from google.adk.memory.memory_entry import MemoryEntry as AdkMemoryEntry
 from google.adk.sessions.session import Session as AdkSession
 
-from runners_core.errors import ValidationError
-from runners_core.memory.base import BaseMemoryService, MemoryEntry
 from runners_adk.convert import content_from_adk, content_to_adk, event_from_adk, session_from_adk
 from runners_adk.urls import backend_url
+from runners_core.errors import ValidationError
+from runners_core.memory.base import BaseMemoryService, MemoryEntry
 
 
 class RunnersMemoryService(AdkBaseMemoryService):

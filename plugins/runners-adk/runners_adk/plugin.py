@@ -1,3 +1,23 @@
-"""The runners-core plugin: lets ``runners run app.py:root_agent`` take an ADK agent."""
+"""The runners-core plugin: ``Runner`` and ``runners run`` accept google.adk agents."""
 
 from __future__ import annotations
+
+import sys
+from typing import Any
+
+from runners_core import hookimpl
+
+
+@hookimpl
+def adapt_agent(obj: Any) -> Any:
+    # An ADK agent object means google.adk is already imported: never import it here
+    # for anything else.
+    if "google.adk" not in sys.modules:
+        return None
+    from google.adk.agents.base_agent import BaseAgent as AdkBaseAgent
+
+    if not isinstance(obj, AdkBaseAgent) and not type(obj).__module__.startswith("google.adk"):
+        return None
+    from runners_adk.agent import AdkAgent
+
+    return AdkAgent(obj)

@@ -20,14 +20,19 @@ from pydantic import Field, PrivateAttr
 Turn = str | dict[str, Any] | LlmResponse | Callable[[LlmRequest], Any]
 
 
+def _usage(words: int) -> types.GenerateContentResponseUsageMetadata:
+    # Made-up but consistent counts, so token accounting has something to add up.
+    return types.GenerateContentResponseUsageMetadata(
+        prompt_token_count=10, candidates_token_count=words, total_token_count=10 + words
+    )
+
+
 def text(answer: str) -> LlmResponse:
     """A final text answer."""
     return LlmResponse(
         content=types.Content(role="model", parts=[types.Part(text=answer)]),
         finish_reason=types.FinishReason.STOP,
-        usage_metadata=types.GenerateContentResponseUsageMetadata(
-            prompt_token_count=10, candidates_token_count=len(answer.split()), total_token_count=10 + len(answer.split())
-        ),
+        usage_metadata=_usage(len(answer.split())),
     )
 
 
@@ -37,7 +42,9 @@ def call(name: str, **args: Any) -> LlmResponse:
         content=types.Content(
             role="model",
             parts=[types.Part(function_call=types.FunctionCall(name=name, args=args))],
-        )
+        ),
+        finish_reason=types.FinishReason.STOP,
+        usage_metadata=_usage(1),
     )
 
 
@@ -64,6 +71,7 @@ class ScriptedLlm(BaseLlm):
     delay: float = 0.0
     _next: int = PrivateAttr(default=0)
     _requests: list[LlmRequest] = PrivateAttr(default_factory=list)
+    _called: asyncio.Event | None = PrivateAttr(default=None)
 
     @classmethod
     def supported_models(cls) -> list[str]:
@@ -73,10 +81,20 @@ class ScriptedLlm(BaseLlm):
     def requests(self) -> Sequence[LlmRequest]:
         return self._requests
 
+    async def wait_for_call(self) -> None:
+        """Return once the model has received a request (at once if it already has)."""
+        if self._called is None:
+            self._called = asyncio.Event()
+        if self._requests:
+            return
+        await self._called.wait()
+
     async def generate_content_async(
         self, llm_request: LlmRequest, stream: bool = False
     ) -> AsyncGenerator[LlmResponse, None]:
         self._requests.append(llm_request)
+        if self._called is not None:
+            self._called.set()
         if self.delay:
             await asyncio.sleep(self.delay)
         if self._next >= len(self.script):

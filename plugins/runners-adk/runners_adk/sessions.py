@@ -16,11 +16,11 @@ from google.adk.sessions.base_session_service import (
 )
 from google.adk.sessions.session import Session as AdkSession
 
+from runners_adk.convert import event_from_adk, session_to_adk
+from runners_adk.urls import backend_url
 from runners_core.errors import ValidationError
 from runners_core.sessions.base import BaseSessionService
 from runners_core.sessions.session import GetSessionConfig, Session
-from runners_adk.convert import event_from_adk, session_to_adk
-from runners_adk.urls import backend_url
 
 
 class RunnersSessionService(AdkBaseSessionService):

@@ -14,8 +14,9 @@ def backend_url(url: str) -> str:
     so the adapters also accept them directly.
     """
     if not isinstance(url, str) or "://" not in url:
+        got = "a string without ://" if isinstance(url, str) else type(url).__name__
         raise ValidationError(
             f"expected a backend URL such as 'runners+sqlite:///app.db' or "
-            f"'sqlite:///app.db', got {type(url).__name__ if not isinstance(url, str) else 'a string without ://'}"
+            f"'sqlite:///app.db', got {got}"
         )
     return url[len(PREFIX) :] if url.startswith(PREFIX) else url

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import runners_adk
 from google.adk.artifacts.base_artifact_service import BaseArtifactService
 from google.adk.events.event import Event
 from google.adk.memory.base_memory_service import BaseMemoryService
 from google.adk.memory.memory_entry import MemoryEntry
 from google.adk.sessions.session import Session
 from google.genai import types
-
-import runners_adk
 
 
 def said(author: str, text: str, ts: float) -> Event:
@@ -37,9 +36,7 @@ async def test_memory_remembers_sessions_and_searches_per_user(backend_url):
         await memory.add_session_to_memory(session)
         await memory.add_session_to_memory(session)  # again: nothing doubles
         found = await memory.search_memory(app_name="app", user_id="u", query="cat")
-        assert [m.content.parts[0].text for m in found.memories] == [
-            "my cat is called Tigrou"
-        ]
+        assert [m.content.parts[0].text for m in found.memories] == ["my cat is called Tigrou"]
         assert found.memories[0].author == "user"
         assert isinstance(found.memories[0].content, types.Content)
         other = await memory.search_memory(app_name="app", user_id="someone", query="cat")
@@ -58,7 +55,9 @@ async def test_memory_remembers_sessions_and_searches_per_user(backend_url):
         found = await memory.search_memory(app_name="app", user_id="u", query="peanuts")
         assert [(m.id, m.custom_metadata["src"]) for m in found.memories] == [("m1", "form")]
         await memory.delete_memory(app_name="app", user_id="u", memory_id="m1")
-        assert (await memory.search_memory(app_name="app", user_id="u", query="peanuts")).memories == []
+        assert (
+            await memory.search_memory(app_name="app", user_id="u", query="peanuts")
+        ).memories == []
     finally:
         await memory.close()
 
@@ -86,7 +85,9 @@ async def test_artifact_versions_scopes_and_metadata(backend_url):
         assert await artifacts.list_versions(filename="report.txt", **kw) == [0, 1]
         info = await artifacts.get_artifact_version(filename="report.txt", **kw)
         assert info.version == 1 and info.custom_metadata == {"by": "agent"}
-        assert [v.version for v in await artifacts.list_artifact_versions(filename="report.txt", **kw)] == [0, 1]
+        assert [
+            v.version for v in await artifacts.list_artifact_versions(filename="report.txt", **kw)
+        ] == [0, 1]
         # user: names are shared by all the user's sessions.
         await artifacts.save_artifact(
             filename="user:profile.txt", artifact=types.Part(text="Ana"), **kw

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import runners_adk
 from google.adk.events.event import Event
 from google.adk.events.event_actions import EventActions
 from google.adk.sessions.base_session_service import BaseSessionService, GetSessionConfig
 from google.genai import types
-
-import runners_adk
 
 
 @pytest.fixture
@@ -72,7 +71,13 @@ async def test_state_merges_across_scopes_and_temp_is_not_stored(service):
     # ...but it is trimmed from the event and never stored.
     assert "temp:scratch" not in event.actions.state_delta
     again = await service.get_session(app_name="app", user_id="u", session_id=s1.id)
-    assert again.state == {"app:theme": "dark", "app:v": 2, "user:lang": "fr", "user:name": "Ana", "k": 3}
+    assert again.state == {
+        "app:theme": "dark",
+        "app:v": 2,
+        "user:lang": "fr",
+        "user:name": "Ana",
+        "k": 3,
+    }
     assert again.events[0].actions.state_delta == {"app:v": 2, "user:name": "Ana", "k": 3}
     # app: and user: scopes reach the user's other sessions; session keys do not.
     s2 = await service.create_session(app_name="app", user_id="u")
@@ -92,7 +97,9 @@ async def test_partial_events_are_not_stored(service):
 async def test_num_recent_events_and_after_timestamp_filter(service):
     session = await service.create_session(app_name="app", user_id="u")
     for i in range(6):
-        await service.append_event(session, text_event("user" if i % 2 == 0 else "agent", f"m{i}", 10.0 + i))
+        await service.append_event(
+            session, text_event("user" if i % 2 == 0 else "agent", f"m{i}", 10.0 + i)
+        )
 
     async def texts(config):
         got = await service.get_session(

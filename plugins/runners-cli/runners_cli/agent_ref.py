@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -103,9 +104,20 @@ def _agents_in(module: ModuleType) -> list[str]:
     )
 
 
-def load_agent(reference: str) -> BaseAgent:
-    """The agent *reference* names: a ``BaseAgent``, or a callable returning one."""
+def load_agent(
+    reference: str, adapt: Callable[[object], BaseAgent | None] | None = None
+) -> BaseAgent:
+    """The agent *reference* names: a ``BaseAgent``, or a callable returning one.
+
+    *adapt* (the plugins' ``adapt_agent`` hook) turns another framework's agent object,
+    such as a google.adk agent with runners-adk installed, into a ``BaseAgent``.
+    """
     from runners_core.agents.base_agent import BaseAgent
+
+    def as_agent(value: Any) -> BaseAgent | None:
+        if isinstance(value, BaseAgent):
+            return value
+        return adapt(value) if adapt is not None else None
 
     target, attribute = split_reference(reference)
     module = _import_file(target) if _is_path(target) else _import_module(target)
@@ -121,8 +133,8 @@ def load_agent(reference: str) -> BaseAgent:
             "the name of your agent"
         )
     value: Any = getattr(module, attribute)
-    if isinstance(value, BaseAgent):
-        return value
+    if (agent := as_agent(value)) is not None:
+        return agent
     if callable(value) and not isinstance(value, type):
         try:
             value = value()
@@ -131,8 +143,8 @@ def load_agent(reference: str) -> BaseAgent:
                 f"calling {target}:{attribute}() to build the agent failed: "
                 f"{type(exc).__name__}: {exc} (rerun with --debug to see the traceback)"
             ) from exc
-        if isinstance(value, BaseAgent):
-            return value
+        if (agent := as_agent(value)) is not None:
+            return agent
         raise CliError(
             f"{target}:{attribute}() returned a {type(value).__name__}, not a "
             "runners_core.BaseAgent; return an agent instance"

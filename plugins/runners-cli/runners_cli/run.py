@@ -34,11 +34,6 @@ def run_agent(options: RunOptions, state: CliState) -> int:
     from runners_core.plugins.manager import load_plugins
     from runners_core.runner import Runner
 
-    agent = load_agent(options.agent)
-    if options.live:
-        from runners_cli.live import check_live_agent
-
-        check_live_agent(agent)
     state.watch_urls([options.session_service, options.memory_service, options.artifact_service])
     config = load_config(
         {
@@ -50,6 +45,12 @@ def run_agent(options: RunOptions, state: CliState) -> int:
     )
     state.watch_urls([config.session_service, config.memory_service, config.artifact_service])
     loaded = load_plugins(config)
+    # Plugins first: their adapt_agent hook may turn another framework's agent into ours.
+    agent = load_agent(options.agent, adapt=loaded.hooks.adapt_agent)
+    if options.live:
+        from runners_cli.live import check_live_agent
+
+        check_live_agent(agent)
     choices = choose_services(config, loaded)
     prepare(choices)
     session_id = validate_id("session_id", options.session_id or new_cli_session_id())

@@ -1,0 +1,242 @@
+"""Direction 1: any google.adk agent run by ``runners_core.Runner``.
+
+``AdkAgent(root_agent)`` is a runners-core agent. Each invocation it
+
+1. turns the runner's session into an ADK ``Session`` and its services into
+   ADK services (the adapters of this package, wrapped around the runner's own
+   service instances), builds an ADK ``InvocationContext``;
+2. picks the ADK agent that continues the conversation by ADK's own rules
+   (its agent router: function-response callers, transfer targets, the last
+   transferable LLM agent, else the root);
+3. drives that agent's ``run_async`` (or ``run_live``) and yields each event,
+   converted losslessly, to the runner, which runs its hooks and stores it;
+4. before the ADK agent resumes, appends the event as stored (after our hooks)
+   to the ADK session it reads, so its next model call sees the tool result.
+
+ADK's plugins (``google.adk.plugins.BasePlugin``) passed as ``plugins=`` run
+inside, through ADK's own plugin manager: see docs/adk.md for how their order
+combines with runners-core hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from typing import Any, ClassVar
+
+from google.adk.agents import _agent_router
+from google.adk.agents.base_agent import BaseAgent as AdkBaseAgent
+from google.adk.agents.invocation_context import InvocationContext as AdkInvocationContext
+from google.adk.agents.live_request_queue import LiveRequest as AdkLiveRequest
+from google.adk.agents.live_request_queue import LiveRequestQueue as AdkLiveRequestQueue
+from google.adk.agents.run_config import RunConfig as AdkRunConfig
+from google.adk.agents.run_config import StreamingMode as AdkStreamingMode
+from google.adk.events.event import Event as AdkEvent
+from google.adk.plugins.base_plugin import BasePlugin as AdkBasePlugin
+from google.adk.plugins.plugin_manager import PluginManager as AdkPluginManager
+from google.adk.sessions.session import Session as AdkSession
+from google.adk.sessions.state import State as AdkState
+from pydantic import PrivateAttr
+
+from runners_adk.artifacts import RunnersArtifactService
+from runners_adk.convert import content_to_adk, event_from_adk, event_to_adk, session_to_adk
+from runners_adk.memory import RunnersMemoryService
+from runners_adk.sessions import RunnersSessionService
+from runners_core.agents.base_agent import BaseAgent
+from runners_core.agents.invocation_context import InvocationContext
+from runners_core.errors import ValidationError
+from runners_core.events import Event
+
+
+class AdkAgent(BaseAgent):
+    """Runs a ``google.adk`` agent (and its whole sub-agent tree) on ``runners_core.Runner``.
+
+    ``AdkAgent(root_agent, plugins=[...])``; ``Runner(agent=root_agent, ...)`` and
+    ``runners run app.py:root_agent`` wrap an ADK agent in one automatically when
+    runners-adk is installed.
+    """
+
+    runs_transfers_itself: ClassVar[bool] = True
+
+    adk_agent: Any
+    adk_plugins: list[Any] = []
+    _adapters: dict[tuple[str, int], Any] = PrivateAttr(default_factory=dict)
+    _plugin_manager: AdkPluginManager | None = PrivateAttr(default=None)
+
+    def __init__(
+        self,
+        adk_agent: Any = None,
+        /,
+        *,
+        plugins: Sequence[AdkBasePlugin] = (),
+        **fields: Any,
+    ) -> None:
+        adk_agent = fields.pop("adk_agent", adk_agent)
+        plugins = fields.pop("adk_plugins", plugins)
+        if not isinstance(adk_agent, AdkBaseAgent):
+            if type(adk_agent).__module__.startswith("google.adk.workflow"):
+                raise ValidationError(
+                    f"{type(adk_agent).__name__} roots (ADK 2.x graph workflows) are not hosted "
+                    "by AdkAgent yet; run them with ADK's Runner on runners_adk.session_service"
+                    "(url), or use SequentialAgent/ParallelAgent/LoopAgent"
+                )
+            raise ValidationError(
+                f"AdkAgent wraps a google.adk agent (LlmAgent, SequentialAgent, ...), got "
+                f"{type(adk_agent).__name__}"
+            )
+        for plugin in plugins:
+            if not isinstance(plugin, AdkBasePlugin):
+                raise ValidationError(
+                    f"plugins= takes google.adk BasePlugin objects, got {type(plugin).__name__}; "
+                    "give runners-core plugins to the Runner instead"
+                )
+        fields.setdefault("name", adk_agent.name)
+        fields.setdefault("description", adk_agent.description or "")
+        super().__init__(adk_agent=adk_agent, adk_plugins=list(plugins), **fields)
+        self._plugin_manager = AdkPluginManager(plugins=list(plugins))
+
+    # ------------------------------------------------------------------ running
+
+    async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        adk_ctx = self._adk_context(ctx)
+        pm = adk_ctx.plugin_manager
+        early = await pm.run_before_run_callback(invocation_context=adk_ctx)
+        if early is not None:
+            yield event_from_adk(
+                AdkEvent(invocation_id=ctx.invocation_id, author="model", content=early)
+            )
+            return
+        failed = False
+        try:
+            async for event in self._drive(ctx, adk_ctx, adk_ctx.agent.run_async(adk_ctx)):
+                yield event
+        except Exception as exc:
+            failed = True
+            await pm.run_on_run_error_callback(invocation_context=adk_ctx, error=exc)
+            raise
+        finally:
+            if not failed:
+                await pm.run_after_run_callback(invocation_context=adk_ctx)
+
+    async def _run_live_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        adk_ctx = self._adk_context(ctx)
+        queue = AdkLiveRequestQueue()
+        adk_ctx.live_request_queue = queue
+        import asyncio
+
+        async def forward() -> None:
+            # Our queue (the runner stores user content as it is read) -> ADK's queue.
+            source = ctx.live_request_queue
+            while True:
+                request = await source.get()
+                if request.close:
+                    queue.close()
+                    return
+                data = request.model_dump(exclude_none=True, exclude_defaults=True)
+                if request.content is not None:
+                    data["content"] = content_to_adk(request.content)
+                queue.send(AdkLiveRequest.model_validate(data))
+
+        pump = asyncio.create_task(forward())
+        try:
+            async for event in self._drive(ctx, adk_ctx, adk_ctx.agent.run_live(adk_ctx)):
+                yield event
+        finally:
+            pump.cancel()
+
+    async def _drive(
+        self,
+        ctx: InvocationContext,
+        adk_ctx: AdkInvocationContext,
+        events: AsyncGenerator[AdkEvent, None],
+    ) -> AsyncGenerator[Event, None]:
+        pm = adk_ctx.plugin_manager
+        session = adk_ctx.session
+        async with _closing(events):
+            async for adk_event in events:
+                modified = await pm.run_on_event_callback(
+                    invocation_context=adk_ctx, event=adk_event
+                )
+                if modified is not None:
+                    adk_event = modified
+                ours = event_from_adk(adk_event)
+                yield ours
+                if ours.partial:
+                    continue
+                # The runner stored the event (after its hooks) into ctx.session before
+                # resuming us; the ADK agent must read that same event next.
+                stored = ctx.session.events[-1] if ctx.session.events else None
+                if stored is None or stored.id != ours.id:
+                    continue
+                _append_in_memory(session, event_to_adk(stored))
+
+    # ------------------------------------------------------------------ context
+
+    def _adk_context(self, ctx: InvocationContext) -> AdkInvocationContext:
+        session = session_to_adk(ctx.session)
+        agent = self._agent_to_run(session)
+        return AdkInvocationContext(
+            session_service=self._adapter("session", ctx.session_service),
+            artifact_service=self._adapter("artifact", ctx.artifact_service),
+            memory_service=self._adapter("memory", ctx.memory_service),
+            plugin_manager=self._plugin_manager,
+            invocation_id=ctx.invocation_id,
+            agent=agent,
+            session=session,
+            user_content=content_to_adk(ctx.user_content),
+            run_config=_run_config(ctx),
+        )
+
+    def _agent_to_run(self, session: AdkSession) -> AdkBaseAgent:
+        """The ADK agent that continues the conversation, by ADK's own router."""
+        return _agent_router.find_agent_to_run(session=session, root_agent=self.adk_agent)
+
+    def _adapter(self, kind: str, service: Any) -> Any:
+        if service is None:
+            return None
+        key = (kind, id(service))
+        adapter = self._adapters.get(key)
+        if adapter is None or adapter.service is not service:
+            cls = {
+                "session": RunnersSessionService,
+                "artifact": RunnersArtifactService,
+                "memory": RunnersMemoryService,
+            }[kind]
+            adapter = cls(service=service)
+            self._adapters[key] = adapter
+        return adapter
+
+
+def _append_in_memory(session: AdkSession, event: AdkEvent) -> None:
+    """What ADK's base ``append_event`` does to the session object, without storing."""
+    delta = event.actions.state_delta if event.actions else None
+    if delta:
+        for key, value in delta.items():
+            session.state[key] = value
+        event.actions.state_delta = {
+            k: v for k, v in delta.items() if not k.startswith(AdkState.TEMP_PREFIX)
+        }
+    session.events.append(event)
+    session.last_update_time = event.timestamp
+
+
+def _run_config(ctx: InvocationContext) -> AdkRunConfig:
+    ours = ctx.run_config
+    mode = getattr(getattr(ours, "streaming_mode", None), "value", None) or "none"
+    fields: dict[str, Any] = {"streaming_mode": AdkStreamingMode[mode.upper()]}
+    max_calls = getattr(ours, "max_llm_calls", None)
+    if max_calls is not None:
+        fields["max_llm_calls"] = max_calls
+    return AdkRunConfig(**fields)
+
+
+class _closing:
+    """``contextlib.aclosing`` for an async generator typed loosely by ADK."""
+
+    def __init__(self, agen: Any) -> None:
+        self._agen = agen
+
+    async def __aenter__(self) -> Any:
+        return self._agen
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._agen.aclose()
