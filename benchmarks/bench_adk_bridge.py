@@ -93,7 +93,9 @@ async def bench_one_session(service: Any, invocations: int) -> dict[str, Any]:
         times.append(time.perf_counter() - t0)
     total = time.perf_counter() - start
     q = max(1, invocations // 4)
-    quarters = [round(1000 * sum(times[k : k + q]) / len(times[k : k + q]), 2) for k in range(0, q * 4, q)]
+    quarters = [
+        round(1000 * sum(times[k : k + q]) / len(times[k : k + q]), 2) for k in range(0, q * 4, q)
+    ]
     return {
         "events_per_s": round(events / total, 1),
         "ms_per_invocation_by_quarter": quarters,
@@ -205,6 +207,7 @@ async def _pg_admin(url: str) -> Any:
 
 async def our_side(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     import runners_adk
+
     from runners_core import Content, Runner
 
     out: dict[str, Any] = {}
@@ -295,7 +298,10 @@ def main() -> None:
     for name in sorted(results):
         print(f"{name:36} {results[name]}")
     for kind in ("one_session", "concurrent"):
-        for ours, theirs in (("runners_sqlite", "adk_sqlite"), ("runners_postgres", "adk_postgres")):
+        for ours, theirs in (
+            ("runners_sqlite", "adk_sqlite"),
+            ("runners_postgres", "adk_postgres"),
+        ):
             a, b = results.get(f"{ours}.{kind}"), results.get(f"{theirs}.{kind}")
             if a and b and b["events_per_s"]:
                 print(f"{kind}: {ours} / {theirs} = {a['events_per_s'] / b['events_per_s']:.1f}x")

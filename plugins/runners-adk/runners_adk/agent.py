@@ -38,7 +38,7 @@ from google.adk.sessions.state import State as AdkState
 from pydantic import PrivateAttr
 
 from runners_adk.artifacts import RunnersArtifactService
-from runners_adk.convert import content_to_adk, event_from_adk, event_to_adk, session_to_adk
+from runners_adk.convert import EventCache, content_to_adk, event_from_adk, session_to_adk
 from runners_adk.memory import RunnersMemoryService
 from runners_adk.sessions import RunnersSessionService
 from runners_core.agents.base_agent import BaseAgent
@@ -61,6 +61,7 @@ class AdkAgent(BaseAgent):
     adk_plugins: list[Any] = []
     _adapters: dict[tuple[str, int], Any] = PrivateAttr(default_factory=dict)
     _plugin_manager: AdkPluginManager | None = PrivateAttr(default=None)
+    _events: EventCache = PrivateAttr(default_factory=EventCache)
 
     def __init__(
         self,
@@ -159,6 +160,12 @@ class AdkAgent(BaseAgent):
                 if modified is not None:
                     adk_event = modified
                 ours = event_from_adk(adk_event)
+                # temp: keys are never stored, yet the rest of the invocation sees them.
+                temp = {
+                    k: v
+                    for k, v in (adk_event.actions.state_delta or {}).items()
+                    if k.startswith(AdkState.TEMP_PREFIX)
+                }
                 yield ours
                 if ours.partial:
                     continue
@@ -167,12 +174,13 @@ class AdkAgent(BaseAgent):
                 stored = ctx.session.events[-1] if ctx.session.events else None
                 if stored is None or stored.id != ours.id:
                     continue
-                _append_in_memory(session, event_to_adk(stored))
+                _append_in_memory(session, self._events.to_adk(stored))
+                session.state.update(temp)
 
     # ------------------------------------------------------------------ context
 
     def _adk_context(self, ctx: InvocationContext) -> AdkInvocationContext:
-        session = session_to_adk(ctx.session)
+        session = session_to_adk(ctx.session, self._events)
         agent = self._agent_to_run(session)
         return AdkInvocationContext(
             session_service=self._adapter("session", ctx.session_service),

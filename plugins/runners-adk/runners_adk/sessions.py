@@ -16,7 +16,7 @@ from google.adk.sessions.base_session_service import (
 )
 from google.adk.sessions.session import Session as AdkSession
 
-from runners_adk.convert import event_from_adk, session_to_adk
+from runners_adk.convert import EventCache, event_from_adk, session_to_adk
 from runners_adk.urls import backend_url
 from runners_core.errors import ValidationError
 from runners_core.sessions.base import BaseSessionService
@@ -53,6 +53,7 @@ class RunnersSessionService(AdkBaseSessionService):
                 f"service must be a runners_core BaseSessionService, got {type(service).__name__}"
             )
         self.service = service
+        self._events = EventCache()
 
     async def create_session(
         self,
@@ -84,7 +85,7 @@ class RunnersSessionService(AdkBaseSessionService):
         loaded = await self.service.get_session(
             app_name=app_name, user_id=user_id, session_id=session_id, config=ours
         )
-        return None if loaded is None else session_to_adk(loaded)
+        return None if loaded is None else session_to_adk(loaded, self._events)
 
     async def list_sessions(
         self, *, app_name: str, user_id: str | None = None
@@ -129,7 +130,11 @@ class RunnersSessionService(AdkBaseSessionService):
             last_update_time=session.last_update_time,
         )
         stored = await self.service.append_event(shadow, event_from_adk(event))
-        return stored if shadow.events else None
+        if not shadow.events:
+            return None
+        if stored.actions.state_delta == (event.actions.state_delta if event.actions else {}):
+            self._events.remember(stored, event)
+        return stored
 
     async def close(self) -> None:
         """Close the backend if this adapter built it from a URL."""

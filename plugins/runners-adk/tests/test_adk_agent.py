@@ -261,3 +261,31 @@ async def test_sequential_agent_runs_its_steps(backend_url):
         assert session.state["draft"] == "draft"
     finally:
         await runner.close()
+
+
+@pytest.mark.backends(["sqlite"])
+async def test_temp_state_is_seen_later_in_the_invocation_but_never_stored(backend_url):
+    def remember(tool_context) -> dict:
+        """Remember a scratch value."""
+        tool_context.state["temp:scratch"] = "x"
+        tool_context.state["kept"] = "y"
+        return {"ok": True}
+
+    def peek(callback_context, llm_request):
+        seen.append(callback_context.state.get("temp:scratch"))
+        return None
+
+    seen: list = []
+    model = ScriptedLlm(script=[call("remember"), "done"])
+    agent = LlmAgent(name="bot", model=model, tools=[remember], before_model_callback=peek)
+    runner = runner_for(agent, backend_url)
+    try:
+        await turn(runner, "go")
+        assert seen == [None, "x"]
+        session = await runner.session_service.get_session(
+            app_name="app", user_id="u", session_id="s1"
+        )
+        assert session.state == {"kept": "y"}
+        assert all("temp:scratch" not in e.actions.state_delta for e in session.events)
+    finally:
+        await runner.close()
