@@ -29,7 +29,7 @@ async def test_two_processes_on_one_session_are_serialised(backend_url):
         for name in ("alpha", "beta")
     ]
     for proc in procs:
-        _, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+        _, err = await asyncio.wait_for(proc.communicate(), timeout=300)
         assert proc.returncode == 0, err.decode()[-2000:]
     service = session_service_from_url(backend_url)
     try:
