@@ -8,6 +8,7 @@ session ids are never empty, so it cannot clash with a session.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from typing import Any, ClassVar
 
@@ -48,7 +49,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
 
     scheme: ClassVar[str] = "sqlite"
 
-    def __init__(self, url: str, **options: Any) -> None:
+    def __init__(self, url: str | os.PathLike[str], **options: Any) -> None:
         base = {k: options.pop(k) for k in _ARTIFACT_OPTIONS if k in options}
         super().__init__(**base)
         self._db = Database(parse_url(url, **options))

@@ -8,6 +8,7 @@ the same transaction as the row.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -53,7 +54,7 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
         SqliteMemoryService("sqlite:///.runners/memory.db")
     """
 
-    def __init__(self, url: str, **options: Any) -> None:
+    def __init__(self, url: str | os.PathLike[str], **options: Any) -> None:
         self._db = Database(parse_url(url, **options))
 
     async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:

@@ -13,6 +13,7 @@ never does); events are decoded as they are read.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -95,7 +96,7 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
         frozenset({"cross_process_lock"}) if FLOCK_SUPPORTED else frozenset()
     )
 
-    def __init__(self, url: str, **options: Any) -> None:
+    def __init__(self, url: str | os.PathLike[str], **options: Any) -> None:
         base = {k: options.pop(k) for k in _SESSION_OPTIONS if k in options}
         super().__init__(**base)
         settings = parse_url(url, **options)

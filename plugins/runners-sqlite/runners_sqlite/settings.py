@@ -12,13 +12,14 @@ keyword arguments of the service classes, which win over the URL.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from pydantic import BeforeValidator, Field
 
@@ -54,8 +55,13 @@ class SqliteSettings:
         return self.path.with_name(self.path.name + "-locks")
 
 
-def parse_url(url: str, **overrides: Any) -> SqliteSettings:
-    """The settings a ``sqlite://`` URL asks for; *overrides* (same names) win over the URL."""
+def parse_url(url: str | os.PathLike[str], **overrides: Any) -> SqliteSettings:
+    """The settings a ``sqlite://`` URL asks for; *overrides* (same names) win over the URL.
+
+    A path object (``tmp_path / "s.db"``) names the database file directly.
+    """
+    if isinstance(url, os.PathLike):
+        url = "sqlite:///" + quote(str(Path(url).expanduser().absolute()))
     shown = redact_url(url)
     try:
         parts = urlsplit(url)

@@ -75,3 +75,20 @@ def test_bad_urls_say_what_to_write(url: str, expected: str) -> None:
 def test_bad_options_fail_when_the_service_is_built() -> None:
     with pytest.raises(ConfigError, match="unknown SQLite service option 'pool_size'"):
         SqliteSessionService("sqlite:////x/s.db?pool_size=3")
+
+
+async def test_services_accept_a_path_object(tmp_path) -> None:
+    from runners_sqlite import SqliteSessionService
+
+    service = SqliteSessionService(tmp_path / "dir with space" / "s.db")
+    try:
+        await service.create_session(app_name="a", user_id="u", session_id="s")
+        assert (tmp_path / "dir with space" / "s.db").exists()
+        again = SqliteSessionService(tmp_path / "dir with space" / "s.db", busy_timeout=5)
+        try:
+            loaded = await again.get_session(app_name="a", user_id="u", session_id="s")
+            assert loaded is not None and loaded.id == "s"
+        finally:
+            await again.close()
+    finally:
+        await service.close()
