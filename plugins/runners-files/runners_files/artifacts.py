@@ -45,6 +45,8 @@ from runners_files.settings import parse_url
 T = TypeVar("T")
 
 SIDECAR_FORMAT = "runners-files/1"
+STALE_TEMP_SECONDS = 3600.0
+"""A temporary file this old belongs to a writer that died; saves of the name remove it."""
 _VERSION_FILE = re.compile(r"^(0|[1-9][0-9]{0,17})\.(data|json)$")
 
 
@@ -101,6 +103,7 @@ class FileArtifactService(BaseArtifactService):
                 committed, claimed = _scan(art, parts)
                 if committed:
                     _read_sidecar(art, parts, max(committed), filename)  # same name, not a clash
+                tree.remove_stale_temps(art, older_than=STALE_TEMP_SECONDS)
                 temp = tree.write_temp(art, data.data, sync=self._fsync)
                 try:
                     version = claimed + 1

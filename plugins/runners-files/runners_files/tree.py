@@ -13,6 +13,7 @@ import errno
 import os
 import shutil
 import stat
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -139,6 +140,24 @@ def write_temp(dir_fd: int, data: bytes | memoryview, *, sync: bool = True) -> s
         raise
     os.close(fd)
     return name
+
+
+def remove_stale_temps(dir_fd: int, *, older_than: float) -> None:
+    """Remove temporary files not modified for *older_than* seconds (their writer died).
+
+    A live writer finishes its temporary file within one save, so an old one is a
+    leftover of a crash. Claimed ``<n>.data`` files without a sidecar are kept: they
+    are what keeps a dead writer's version number from being handed out again.
+    """
+    cutoff = time.time() - older_than
+    for name in os.listdir(dir_fd):
+        if not name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            if os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass  # another writer cleaned it up first
 
 
 def link_new(dir_fd: int, source: str, target: str) -> bool:

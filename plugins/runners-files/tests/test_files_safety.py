@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -206,4 +207,9 @@ async def test_leftovers_of_crashed_writers_are_invisible(
     assert await service.load_artifact(**AT, filename="first.txt") == Part(text="1")
     # The claimed number is never handed out again.
     assert await service.save_artifact(**AT, filename="first.txt", artifact=Part(text="2")) == 2
-    assert os.listdir(folder).count(".tmp-0123") == 1
+    assert os.listdir(folder).count(".tmp-0123") == 1, "a fresh temp may be a live writer's"
+    hours_ago = time.time() - 2 * 3600
+    os.utime(folder / ".tmp-0123", (hours_ago, hours_ago))
+    await service.save_artifact(**AT, filename="first.txt", artifact=Part(text="3"))
+    assert ".tmp-0123" not in os.listdir(folder), "a temp older than an hour is removed"
+    assert "1.data" in os.listdir(folder), "a claimed number's file is kept"
