@@ -11,8 +11,11 @@ REPO = Path(__file__).resolve().parents[3]
 RUNNERS = Path(sys.executable).with_name("runners")
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNERS_CORE_")}
+    env.update(extra or {})
     return subprocess.run(
         [str(RUNNERS), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
@@ -29,3 +32,12 @@ def test_runners_run_keeps_artifacts_under_the_project(tmp_path: Path) -> None:
     folder = tmp_path / ".runners/artifacts/assistant/user/sessions/n1/notes.md"
     assert sorted(p.name for p in folder.iterdir()) == ["0.data", "0.json", "1.data", "1.json"]
     assert "call Bob" in (folder / "1.data").read_text()
+
+
+def test_the_environment_variable_picks_the_root_too(tmp_path: Path) -> None:
+    agent = f"{REPO / 'examples' / 'assistant.py'}:root_agent"
+    extra = {"RUNNERS_CORE_ARTIFACT_SERVICE": "file://from-env"}
+    result = run_cli("run", agent, "-m", "note env", "--session", "e1", cwd=tmp_path, extra=extra)
+    assert result.returncode == 0, result.stdout + result.stderr
+    stored = tmp_path / "from-env/assistant/user/sessions/e1/notes.md/0.data"
+    assert "env" in stored.read_text()
