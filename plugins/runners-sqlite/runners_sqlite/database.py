@@ -1,9 +1,11 @@
 """One SQLite file, used from any event loop through a private worker thread.
 
-Every service owns a :class:`Database`: one ``sqlite3`` connection, used only by
-the database's :class:`~runners_sqlite.worker.Worker` thread, which runs each
-operation as a whole transaction. Callers on any event loop await its result, so
-nothing is bound to a loop and no loop ever blocks on the disk or on another
+Every service owns a :class:`Database`: one ``sqlite3`` connection, used by one
+thread at a time. Each operation is a whole transaction. Short transactions that
+cannot wait run on the caller's thread; anything that would wait (another
+process's write lock, an fsync under ``synchronous=full``, the first open) runs on
+the database's :class:`~runners_sqlite.worker.Worker` thread, which callers on any
+event loop await, so nothing is bound to a loop and no loop ever blocks on another
 process's write lock.
 
 The file is opened on first use: its directory is created, it is inspected
@@ -46,9 +48,15 @@ class Database:
     def __init__(self, settings: SqliteSettings) -> None:
         self.settings = settings
         self._worker = Worker(f"runners-sqlite {settings.path.name}")
-        self._conn: sqlite3.Connection | None = None  # touched only by the worker thread
+        self._conn: sqlite3.Connection | None = None
+        # Whoever uses the connection holds this: the worker, or a caller running a
+        # short transaction on its own thread (see _submit).
+        self._conn_lock = threading.Lock()
         self._closed = False
         self._mutex = threading.Lock()
+        self._busy_ms = int(settings.busy_timeout * 1000)
+        # A commit under synchronous=full waits for an fsync: never on the caller's thread.
+        self._inline = settings.synchronous == "normal"
 
     @property
     def path(self) -> str:
@@ -106,17 +114,43 @@ class Database:
     # ------------------------------------------------------------------ worker side
 
     async def _submit(self, action: str, work: Work[T], begin: str) -> T:
+        """Run the transaction on the caller's thread if that cannot block, else on the worker.
+
+        Handing work to the worker thread and back costs several times what a short
+        transaction does. So when the connection is open and free, the transaction
+        first runs right here with SQLite's busy timeout at zero: in WAL mode a read
+        never waits, and a write waits only for another connection's write lock, in
+        which case SQLite answers "busy" at once and the worker, which may block,
+        runs it instead (rolled back first: works change nothing but the database).
+        """
         with self._mutex:
             if self._closed:
                 raise BackendError(
                     f"the SQLite service for {self.path} is closed; build a new service "
                     "to use the file again"
                 )
+            conn = self._conn
+            inline = self._inline and conn is not None and self._conn_lock.acquire(blocking=False)
+        if inline:
+            assert conn is not None
+            try:
+                done, result = self._try_now(conn, action, work, begin)
+            finally:
+                self._conn_lock.release()
+            if done:
+                return result
+        with self._mutex:
             future = self._worker.submit(partial(self._transaction, action, work, begin))
         return await future
 
-    def _transaction(self, action: str, work: Work[T], begin: str) -> T:
-        conn = self._connection()
+    def _try_now(
+        self, conn: sqlite3.Connection, action: str, work: Work[T], begin: str
+    ) -> tuple[bool, T | None]:
+        """(True, result) if the transaction ran; (False, None) if it would have waited.
+
+        The connection's busy timeout is zero between transactions; only the worker
+        raises it while it runs one.
+        """
         try:
             conn.execute(begin)
             try:
@@ -126,9 +160,32 @@ class Database:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            return result
+            return True, result
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                return False, None
+            raise self._error(exc, action) from exc
         except sqlite3.Error as exc:
             raise self._error(exc, action) from exc
+
+    def _transaction(self, action: str, work: Work[T], begin: str) -> T:
+        with self._conn_lock:
+            conn = self._connection()
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+                try:
+                    conn.execute(begin)
+                    result = work(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                finally:
+                    conn.execute("PRAGMA busy_timeout = 0")
+                return result
+            except sqlite3.Error as exc:
+                raise self._error(exc, action) from exc
 
     def _error(self, exc: sqlite3.Error, action: str) -> Exception:
         return operation_error(exc, self.settings.path, action, self.settings.busy_timeout)
@@ -187,6 +244,7 @@ class Database:
             conn.execute(f"PRAGMA synchronous = {self.settings.synchronous.upper()}")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn, path)
+            conn.execute("PRAGMA busy_timeout = 0")  # see _try_now
         except RunnersError:
             conn.close()
             raise
@@ -201,15 +259,16 @@ class Database:
         return conn
 
     def _close_connection(self) -> None:
-        if self._conn is None:
-            return
-        try:
-            self._conn.execute("PRAGMA optimize")
-        except sqlite3.Error:
-            pass  # only an optimisation hint; closing matters
-        finally:
-            self._conn.close()
-            self._conn = None
+        with self._conn_lock:
+            if self._conn is None:
+                return
+            try:
+                self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass  # only an optimisation hint; closing matters
+            finally:
+                self._conn.close()
+                self._conn = None
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:

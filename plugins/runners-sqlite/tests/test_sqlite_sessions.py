@@ -166,6 +166,27 @@ async def test_a_writer_waits_for_another_connections_write_lock(
         await service.close()
 
 
+async def test_a_waiting_writer_never_blocks_the_event_loop(db_url: str, db_path: Path) -> None:
+    # Short transactions run on the caller's thread; one that would wait for another
+    # connection's write lock must move to the worker thread instead.
+    service = SqliteSessionService(db_url, busy_timeout=30)
+    try:
+        session = await service.create_session(**KEY)
+        await service.append_event(session, user(1))  # the connection is open: fast path
+        blocker = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        blocker.execute("BEGIN IMMEDIATE")
+        append = asyncio.create_task(service.append_event(session, user(2)))
+        for _ in range(5):
+            await asyncio.sleep(0.01)  # returns only while the loop is free
+        assert not append.done()  # still waiting for the lock, off the loop
+        blocker.execute("COMMIT")
+        blocker.close()
+        await append
+        assert await ids(service) == ["e1", "e2"]
+    finally:
+        await service.close()
+
+
 async def test_a_writer_that_waits_too_long_fails_clearly_and_writes_nothing(
     db_url: str, db_path: Path
 ) -> None:
