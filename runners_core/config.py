@@ -41,7 +41,7 @@ class Settings(BaseModel):
 
     # Strict: TOML has real booleans and numbers, so strict = "yes" is a mistake to
     # report, not a string to guess at (environment values are converted before).
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     plugins: list[str] | None = Field(
         default=None, description="allow-list of plugin names (default: all installed)"

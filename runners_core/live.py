@@ -27,13 +27,13 @@ LiveTap = Callable[["LiveRequest"], Awaitable["LiveRequest"]]
 class ActivityStart(BaseModel):
     """The user started speaking or typing (carries no data, as in google-genai)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ActivityEnd(BaseModel):
     """The user's turn ended (carries no data, as in google-genai)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _activity(marker: type[BaseModel]) -> Callable[[Any], Any]:

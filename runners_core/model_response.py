@@ -205,7 +205,7 @@ class CacheMetadata(BaseModel):
     aliases here.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     cache_name: str | None = None
     expire_time: float | None = None

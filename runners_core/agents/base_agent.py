@@ -35,7 +35,7 @@ class BaseAgent(BaseModel):
     agent. State written in a callback is stored with its event.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", defer_build=True)
 
     runs_transfers_itself: ClassVar[bool] = False
     """True for an agent that runs the targets of its own transfers (e.g. one hosting a

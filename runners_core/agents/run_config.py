@@ -31,7 +31,7 @@ class RunConfig(BaseModel):
     over; the kernel does not read them, model bridges (``runners_adk``) do.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     streaming_mode: StreamingMode = StreamingMode.NONE
     max_llm_calls: int = Field(default=500, description="<= 0 means no limit")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from runners_core.artifacts.references import MAX_DEPTH, checked_reference, is_reference
 from runners_core.content import Blob, Part
@@ -48,6 +48,8 @@ KIND_BLOB, KIND_TEXT, KIND_PART = "blob", "text", "part"
 
 class ArtifactVersion(BaseModel):
     """Metadata of one stored version of an artifact."""
+
+    model_config = ConfigDict(defer_build=True)
 
     version: int
     canonical_uri: str

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from runners_core.content import Content
 from runners_core.errors import ValidationError
@@ -35,6 +35,8 @@ _TOKEN = re.compile(rf"[{_NO_SPACE}]+|(?:(?![{_NO_SPACE}])\w)+")
 class MemoryEntry(BaseModel):
     """One remembered piece of content, as search returns it."""
 
+    model_config = ConfigDict(defer_build=True)
+
     content: Content
     custom_metadata: dict[str, Any] = Field(default_factory=dict)
     id: str | None = None
@@ -43,6 +45,8 @@ class MemoryEntry(BaseModel):
 
 
 class SearchMemoryResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     memories: list[MemoryEntry] = Field(default_factory=list)
 
 

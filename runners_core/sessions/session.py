@@ -41,7 +41,7 @@ class GetSessionConfig(BaseModel):
     trailing events whose timestamp is at or after it. Both may be combined.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     num_recent_events: int | None = Field(default=None, ge=0)
     after_timestamp: float | None = None
