@@ -11,7 +11,11 @@ import os
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parents[1]
-_CANDIDATES = (_REPO / ".venv-adk" / "bin" / "python", Path("/work/adkvenv/bin/python"))
+_CANDIDATES = (
+    _REPO / ".venv-adk" / "bin" / "python",
+    _REPO.parent / "main" / ".venv-adk" / "bin" / "python",  # a worktree beside the main one
+    Path("/work/adkvenv/bin/python"),
+)
 
 
 def default_adk_python() -> str:
