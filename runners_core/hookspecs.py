@@ -10,6 +10,7 @@ and returning None keeps the value unchanged.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
@@ -73,6 +74,30 @@ def adapt_agent(obj: Any) -> BaseAgent | None:
     how ``runners-adk`` lets ``runners run app.py:root_agent`` take a google.adk agent
     without the kernel importing google-adk.
     """
+
+
+@hookspec
+def on_session_lock(
+    app_name: str, user_id: str, session_id: str, waited: float, acquired: bool
+) -> None:
+    """After an invocation tried to take its session's run lock: *waited* seconds, and
+    whether it got it (False: the session was busy and the invocation is rejected)."""
+
+
+@hookspec
+def invocation_context(
+    ctx: InvocationContext,
+) -> AbstractContextManager[Any] | AbstractAsyncContextManager[Any] | None:
+    """May return a (sync or async) context manager the runner enters around the whole
+    invocation, in the invocation's own task: it sees how the invocation ended."""
+
+
+@hookspec
+def agent_context(
+    ctx: InvocationContext, agent: BaseAgent
+) -> AbstractContextManager[Any] | AbstractAsyncContextManager[Any] | None:
+    """May return a context manager the runner enters around one agent's run within an
+    invocation (the first agent, and each agent transferred to)."""
 
 
 @hookspec

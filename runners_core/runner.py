@@ -2,13 +2,15 @@
 
 Order inside an invocation (``run_async``):
 
-1. take the session's run lock (a second invocation waits, or is rejected);
-2. load the session (create it if ``auto_create_session``);
+1. take the session's run lock (a second invocation waits, or is rejected),
+   then ``on_session_lock``;
+2. load the session (create it if ``auto_create_session``), then enter the
+   plugins' ``invocation_context`` managers (exited when the invocation ends);
 3. ``on_user_message`` hooks, then store the user's event (with ``state_delta``);
 4. ``before_run`` hooks; content returned by one ends the run with it;
-5. run the agent; for each event: pending actions merged, ``on_event`` hooks,
-   then (unless partial) ``before_append_event``, store, ``after_append_event``;
-   yield it;
+5. run the agent inside the plugins' ``agent_context`` managers; for each
+   event: pending actions merged, ``on_event`` hooks, then (unless partial)
+   ``before_append_event``, store, ``after_append_event``; yield it;
 6. ``after_run``, or ``on_run_error`` if anything failed.
 """
 
@@ -19,8 +21,9 @@ import logging
 import queue
 import secrets
 import threading
+import time
 from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from typing import Any, Literal
 
 from runners_core.agents.base_agent import BaseAgent
@@ -33,6 +36,7 @@ from runners_core.content import Content
 from runners_core.errors import (
     InvocationNotFoundError,
     RunnersError,
+    SessionBusyError,
     SessionNotFoundError,
     ValidationError,
 )
@@ -259,10 +263,12 @@ class Runner:
         run_config = run_config or RunConfig()
         if new_message is not None:
             _check_user_message(new_message)
-        async with self._session_lock(user_id, session_id):
+        async with AsyncExitStack() as scope:
+            await self._take_lock(scope, user_id, session_id)
             session = await self._load_session(user_id, session_id, run_config)
             ctx = self._new_context(session, run_config, new_message, invocation_id)
             try:
+                await self._hooks.invocation_context(scope, ctx)
                 if invocation_id and _has_user_message(session, invocation_id):
                     new_message = None  # re-running an invocation: its message is stored
                 if new_message is not None or state_delta:
@@ -303,12 +309,14 @@ class Runner:
         inbox = _LiveInbox(self, live_request_queue)
         live_request_queue._attach(inbox.take)
         try:
-            async with self._session_lock(user_id, session_id):
+            async with AsyncExitStack() as scope:
+                await self._take_lock(scope, user_id, session_id)
                 session = await self._load_session(user_id, session_id, run_config)
                 ctx = self._new_context(session, run_config, None, None)
                 ctx.live_request_queue = live_request_queue
                 inbox.ctx = ctx
                 try:
+                    await self._hooks.invocation_context(scope, ctx)
                     async with aclosing(self._run_agents(ctx, live=True)) as stream:
                         async for event in stream:
                             yield event
@@ -472,6 +480,19 @@ class Runner:
             app_name=self.app_name, user_id=user_id, session_id=session_id, timeout=timeout
         )
 
+    async def _take_lock(self, scope: AsyncExitStack, user_id: str, session_id: str) -> None:
+        """Take the session's run lock on *scope*, telling ``on_session_lock`` how it went."""
+        lock = self._session_lock(user_id, session_id)
+        started = time.perf_counter()
+        try:
+            await scope.enter_async_context(lock)
+        except SessionBusyError:
+            waited = time.perf_counter() - started
+            await self._hooks.on_session_lock(self.app_name, user_id, session_id, waited, False)
+            raise
+        waited = time.perf_counter() - started
+        await self._hooks.on_session_lock(self.app_name, user_id, session_id, waited, True)
+
     async def _load_session(self, user_id: str, session_id: str, run_config: RunConfig) -> Session:
         session = await self.session_service.get_session(
             app_name=self.app_name,
@@ -562,21 +583,23 @@ class Runner:
         while agent is not None:
             ctx.agent = agent
             target: str | None = None
-            stream = agent.run_live(ctx) if live else agent.run_async(ctx)
-            async with aclosing(stream) as events:
-                async for event in events:
-                    emitted = await self._emit(ctx, event)
-                    if (
-                        not emitted.partial
-                        and emitted.actions.transfer_to_agent
-                        and not agent.runs_transfers_itself
-                    ):
-                        target = emitted.actions.transfer_to_agent
-                    yield emitted
-                    if ctx.end_invocation:
-                        break
-            if ctx.has_pending_actions():
-                yield await self._emit(ctx, ctx.pending_actions_event())
+            async with AsyncExitStack() as agent_scope:
+                await self._hooks.agent_context(agent_scope, ctx, agent)
+                stream = agent.run_live(ctx) if live else agent.run_async(ctx)
+                async with aclosing(stream) as events:
+                    async for event in events:
+                        emitted = await self._emit(ctx, event)
+                        if (
+                            not emitted.partial
+                            and emitted.actions.transfer_to_agent
+                            and not agent.runs_transfers_itself
+                        ):
+                            target = emitted.actions.transfer_to_agent
+                        yield emitted
+                        if ctx.end_invocation:
+                            break
+                if ctx.has_pending_actions():
+                    yield await self._emit(ctx, ctx.pending_actions_event())
             if target is None or ctx.end_invocation:
                 return
             agent = self.agent.find_agent(target)

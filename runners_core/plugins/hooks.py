@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -114,6 +115,28 @@ class PluginHooks:
                 failures.append(exc)
         return failures
 
+    async def _enter_contexts(
+        self, stack: AsyncExitStack, hook: str, kwargs: dict[str, Any]
+    ) -> None:
+        """Enter each context manager the implementations return, first one outermost."""
+        for impl in self.implementations(hook):
+            manager = await self._call(impl, hook, kwargs)
+            if manager is None:
+                continue
+            if hasattr(manager, "__aenter__") and hasattr(manager, "__aexit__"):
+                await stack.enter_async_context(manager)
+            elif hasattr(manager, "__enter__") and hasattr(manager, "__exit__"):
+                stack.enter_context(manager)
+            else:
+                raise PluginHookError(
+                    impl.plugin_name,
+                    hook,
+                    TypeError(
+                        f"returned {type(manager).__name__}; return a context manager "
+                        "(sync or async) or None"
+                    ),
+                )
+
     # ------------------------------------------------------------------ registration
 
     def register_services(self, registry: ServiceRegistry) -> list[PluginHookError]:
@@ -166,6 +189,36 @@ class PluginHooks:
         return None
 
     # ------------------------------------------------------------------ invocation hooks
+
+    async def on_session_lock(
+        self, app_name: str, user_id: str, session_id: str, waited: float, acquired: bool
+    ) -> None:
+        if not self.implementations("on_session_lock"):
+            return
+        kwargs = {
+            "app_name": app_name,
+            "user_id": user_id,
+            "session_id": session_id,
+            "waited": waited,
+            "acquired": acquired,
+        }
+        if acquired:
+            await self._notify("on_session_lock", kwargs)
+        else:
+            # The caller gets the busy error; an observer failing must not replace it.
+            await self._notify_logged("on_session_lock", kwargs)
+
+    async def invocation_context(self, stack: AsyncExitStack, ctx: InvocationContext) -> None:
+        """Enter the plugins' invocation context managers on *stack* (exited with it)."""
+        if self.implementations("invocation_context"):
+            await self._enter_contexts(stack, "invocation_context", {"ctx": ctx})
+
+    async def agent_context(
+        self, stack: AsyncExitStack, ctx: InvocationContext, agent: BaseAgent
+    ) -> None:
+        """Enter the plugins' context managers for one agent's run on *stack*."""
+        if self.implementations("agent_context"):
+            await self._enter_contexts(stack, "agent_context", {"ctx": ctx, "agent": agent})
 
     async def on_user_message(self, ctx: InvocationContext, message: Content) -> Content:
         return await self._chain("on_user_message", "message", message, {"ctx": ctx}, Content)
