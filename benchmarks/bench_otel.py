@@ -1,0 +1,121 @@
+"""Tracing overhead of the otel plugin (issue 17).
+
+    .venv/bin/python benchmarks/bench_otel.py [--invocations 300] [--rounds 5]
+
+Workload: InMemoryRunner, an agent yielding 10 small events per invocation, each
+invocation on a fresh session (so history does not grow). Modes, interleaved
+round by round so machine noise hits them alike; the best round of each counts:
+
+* ``off``: the otel plugin not loaded;
+* ``global``: the plugin with its default settings and no application provider
+  (what every install gets: the OpenTelemetry API's no-op tracer);
+* ``none``: the plugin's own SDK providers, spans sampled and recorded, nothing exported;
+* ``console``: the console exporter (spans formatted as JSON, written to /dev/null);
+* ``none-lean``, ``console-lean``: the same with ``event_detail = false`` (no span
+  event per stored event; spans, counts and metrics stay).
+
+Rates are events per second of this process's CPU time (the machine is shared;
+the exporter threads of ``console`` count too, as they run in this process).
+Prints events/s per mode and the overhead against ``off`` as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+from runners_core import BaseAgent, Content, EventActions, InMemoryRunner, load_config, load_plugins
+from runners_otel import OtelPlugin
+
+EVENTS_PER_INVOCATION = 10
+MODES = ("off", "global", "none", "none-lean", "console", "console-lean")
+
+
+class TenEvents(BaseAgent):
+    async def _run_async_impl(self, ctx):
+        for i in range(EVENTS_PER_INVOCATION):
+            yield ctx.event(f"event {i}", actions=EventActions(state_delta={f"k{i}": i}))
+
+
+def plugin_for(mode: str, devnull) -> list[object]:
+    if mode == "off":
+        return []
+    if mode == "global":
+        return [OtelPlugin()]
+    tracer_provider = TracerProvider()
+    lean = mode.endswith("-lean")
+    mode = mode.removesuffix("-lean")
+    if mode == "console":
+        tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=devnull)))
+    elif mode == "none":
+        # Sampled and recorded (a processor is attached) but exported nowhere.
+        tracer_provider.add_span_processor(SimpleSpanProcessor(_Discard()))
+    return [
+        OtelPlugin(
+            tracer_provider=tracer_provider,
+            meter_provider=MeterProvider(),
+            event_detail=not lean,
+        )
+    ]
+
+
+class _Discard(ConsoleSpanExporter):
+    def export(self, spans):  # type: ignore[override]
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        return SpanExportResult.SUCCESS
+
+
+async def one_round(mode: str, invocations: int, devnull) -> float:
+    # The installed otel entry point is disabled in every mode: plugins are passed in code.
+    manager = load_plugins(load_config({"disable": ["otel"]}, environ={}))
+    runner = InMemoryRunner(
+        TenEvents(name="ten"),
+        app_name="bench",
+        plugins=plugin_for(mode, devnull),
+        plugin_manager=manager,
+        auto_create_session=True,
+    )
+    message = Content.from_text("go")
+    events = 0
+    # CPU time of this process: on a shared machine, wall time mostly measures the neighbours.
+    start = time.process_time()
+    for i in range(invocations):
+        async for _ in runner.run_async(user_id="u", session_id=f"s{i}", new_message=message):
+            events += 1
+    elapsed = time.process_time() - start
+    await runner.close()
+    return events / elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invocations", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    best = dict.fromkeys(MODES, 0.0)
+    with open(os.devnull, "w") as devnull:
+        await one_round("off", 20, devnull)  # warm-up
+        for _ in range(args.rounds):
+            for mode in MODES:
+                best[mode] = max(best[mode], await one_round(mode, args.invocations, devnull))
+    report = {
+        "events_per_invocation": EVENTS_PER_INVOCATION,
+        "invocations": args.invocations,
+        "events_per_s": {mode: round(rate) for mode, rate in best.items()},
+        "overhead_vs_off": {
+            mode: f"{(1 - best[mode] / best['off']) * 100:.1f}%" for mode in MODES if mode != "off"
+        },
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
