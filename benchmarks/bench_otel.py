@@ -30,9 +30,9 @@ import time
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from runners_otel import OtelPlugin
 
 from runners_core import BaseAgent, Content, EventActions, InMemoryRunner, load_config, load_plugins
-from runners_otel import OtelPlugin
 
 EVENTS_PER_INVOCATION = 10
 MODES = ("off", "global", "none", "none-lean", "console", "console-lean")
@@ -95,17 +95,22 @@ async def one_round(mode: str, invocations: int, devnull) -> float:
     return events / elapsed
 
 
-async def main() -> None:
+async def measure(invocations: int, rounds: int, devnull) -> dict[str, float]:
+    best = dict.fromkeys(MODES, 0.0)
+    await one_round("off", 20, devnull)  # warm-up
+    for _ in range(rounds):
+        for mode in MODES:
+            best[mode] = max(best[mode], await one_round(mode, invocations, devnull))
+    return best
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invocations", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    best = dict.fromkeys(MODES, 0.0)
     with open(os.devnull, "w") as devnull:
-        await one_round("off", 20, devnull)  # warm-up
-        for _ in range(args.rounds):
-            for mode in MODES:
-                best[mode] = max(best[mode], await one_round(mode, args.invocations, devnull))
+        best = asyncio.run(measure(args.invocations, args.rounds, devnull))
     report = {
         "events_per_invocation": EVENTS_PER_INVOCATION,
         "invocations": args.invocations,
@@ -118,4 +123,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

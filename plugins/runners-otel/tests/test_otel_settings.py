@@ -8,10 +8,10 @@ from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.sampling import ParentBased
+from runners_otel import OtelPlugin
 
 from runners_core import BaseAgent, Content, InMemoryRunner, load_config, load_plugins
 from runners_core.errors import ConfigError
-from runners_otel import OtelPlugin
 
 
 class Peek(BaseAgent):
