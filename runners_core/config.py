@@ -78,6 +78,8 @@ class Config:
     sources: dict[str, str] = field(default_factory=dict)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     pyproject: Path | None = None
+    # [tool.runners_core.retention], validated by runners_core.retention.RetentionPolicy.
+    retention: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
         if name in SETTING_NAMES:
@@ -137,6 +139,13 @@ def read_pyproject(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]
     return table, plugin_settings
 
 
+def _retention_table(values: dict[str, Any], path: Path) -> dict[str, Any]:
+    table = values.pop("retention", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool.runners_core.retention] in {path} must be a table of settings")
+    return table
+
+
 def _check_settings(values: Mapping[str, Any], where: str) -> None:
     """Validate *values* with messages that name the key, the source and the fix."""
     for key in values:
@@ -185,9 +194,11 @@ def load_config(
     environ = os.environ if environ is None else environ
     path = pyproject or find_pyproject(search_from)
     file_values: dict[str, Any] = {}
+    retention: dict[str, Any] = {}
     plugin_settings: dict[str, dict[str, Any]] = {}
     if path is not None:
         file_values, plugin_settings = read_pyproject(path)
+        retention = _retention_table(file_values, path)
         _check_settings(file_values, f"{TABLE} of {path}")
     env_values = _env_values(environ)
     _check_settings(env_values, "the environment (RUNNERS_CORE_*)")
@@ -210,4 +221,5 @@ def load_config(
         sources=sources,
         plugin_settings=plugin_settings,
         pyproject=path,
+        retention=retention,
     )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from runners_core.events import Event
     from runners_core.memory.base import BaseMemoryService
     from runners_core.plugins.registry import ServiceRegistry
+    from runners_core.retention.items import PruneItem
     from runners_core.sessions.base import BaseSessionService
     from runners_core.sessions.session import Session
 
@@ -138,6 +139,12 @@ def on_run_error(ctx: InvocationContext, error: BaseException) -> None:
 @hookspec
 def on_close_session(session: Session) -> None:
     """Called when ``Runner.close_session`` finalises a session, before it goes to memory."""
+
+
+@hookspec
+def on_prune(item: PruneItem) -> bool | None:
+    """Retention is about to delete *item* (or would, in a dry run); return False to
+    keep it (a legal hold, say). Every implementation sees every item."""
 
 
 @hookspec

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
@@ -249,6 +249,29 @@ class BaseArtifactService(ABC):
         scope = self._scope(app_name, user_id, filename, session_id)
         await self._delete(app_name=app_name, user_id=user_id, session_id=scope, filename=filename)
 
+    async def delete_artifact_versions(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        filename: str,
+        versions: Sequence[int],
+        session_id: str | None = None,
+    ) -> None:
+        """Delete these versions of *filename* (retention); the others keep their numbers."""
+        scope = self._scope(app_name, user_id, filename, session_id)
+        numbers = sorted(set(versions))
+        if any(v is None or _version(v) is None for v in numbers):
+            raise ValidationError("versions must be integers >= 0")
+        if numbers:
+            await self._delete_versions(
+                app_name=app_name,
+                user_id=user_id,
+                session_id=scope,
+                filename=filename,
+                versions=numbers,
+            )
+
     async def list_versions(
         self, *, app_name: str, user_id: str, filename: str, session_id: str | None = None
     ) -> list[int]:
@@ -410,6 +433,21 @@ class BaseArtifactService(ABC):
     ) -> None:
         """Remove every version of the name in this scope."""
         raise _not_implemented(self, "_delete")
+
+    async def _delete_versions(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        versions: Sequence[int],
+    ) -> None:
+        """Remove these versions of the name in this scope. Optional: retention needs it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot delete single artifact versions (it does not "
+            "implement _delete_versions), so retention cannot trim its artifacts"
+        )
 
 
 REWOUND_KEY = "runners_core:rewound"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
+
 from runners_core.artifacts.base import ArtifactData, BaseArtifactService, StoredArtifact
 
 _Key = tuple[str, str, str | None, str]
@@ -9,6 +12,8 @@ _Key = tuple[str, str, str | None, str]
 
 class InMemoryArtifactService(BaseArtifactService):
     """Every version of every artifact in a dictionary; nothing survives the process."""
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"retention"})
 
     def __init__(self, **options: int) -> None:
         super().__init__(**options)
@@ -61,3 +66,17 @@ class InMemoryArtifactService(BaseArtifactService):
         self, *, app_name: str, user_id: str, session_id: str | None, filename: str
     ) -> None:
         self._store.pop((app_name, user_id, session_id, filename), None)
+
+    async def _delete_versions(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        versions: Sequence[int],
+    ) -> None:
+        stored = self._store.get((app_name, user_id, session_id, filename))
+        if stored:
+            doomed = set(versions)
+            stored[:] = [v for v in stored if v.version not in doomed]

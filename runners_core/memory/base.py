@@ -217,6 +217,24 @@ class BaseMemoryService(ABC):
             app_name=app_name, user_id=user_id, memory_id=memory_id, session_id=session_id
         )
 
+    async def list_memories(
+        self,
+        *,
+        app_name: str,
+        older_than: float | None = None,
+        page_size: int = 500,
+        page_token: str | None = None,
+    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        """A page of an app's stored memories of every user, as ``(user_id, record)``, in
+        (timestamp, user, id) order; only those stored before *older_than* (epoch seconds)
+        if given. For retention and export; the next page's token, or None."""
+        validate_id("app_name", app_name)
+        if not isinstance(page_size, int) or not 1 <= page_size <= 10_000:
+            raise ValidationError("page_size must be an integer from 1 to 10000")
+        return await self._list_records(
+            app_name=app_name, before=older_than, limit=page_size, page_token=page_token
+        )
+
     async def close(self) -> None:
         """Release connections and files."""
 
@@ -237,6 +255,16 @@ class BaseMemoryService(ABC):
     ) -> None:
         """Remove the matching records of this app and user."""
         raise _not_implemented(self, "_delete")
+
+    async def _list_records(
+        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
+    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        """Up to *limit* records of the app (all users) after *page_token*, ordered by
+        (timestamp, user_id, id), with timestamp < *before* if given. Optional."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot list its memories (it does not implement "
+            "_list_records), so retention and export cannot reach them"
+        )
 
 
 def _not_implemented(service: object, method: str) -> NotImplementedError:

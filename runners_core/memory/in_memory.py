@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
+from runners_core.sessions.base import decode_page_token, encode_page_token
 
 
 class InMemoryMemoryService(BaseMemoryService):
     """Ranks by how many distinct query terms an entry contains, then insertion order (ADK)."""
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"delete", "retention"})
 
     def __init__(self) -> None:
         self._records: dict[tuple[str, str], dict[str, tuple[MemoryRecord, frozenset[str]]]] = {}
@@ -42,3 +46,20 @@ class InMemoryMemoryService(BaseMemoryService):
                 session_id is None or record.session_id == session_id
             ):
                 del bucket[key]
+
+    async def _list_records(
+        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
+    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        after = tuple(decode_page_token(page_token, 3)) if page_token else None
+        rows = sorted(
+            (record.timestamp, user_id, record.id, record)
+            for (app, user_id), bucket in self._records.items()
+            if app == app_name
+            for record, _ in bucket.values()
+            if before is None or record.timestamp < before
+        )
+        if after is not None:
+            rows = [row for row in rows if row[:3] > after]
+        page = rows[:limit]
+        token = encode_page_token(*page[-1][:3]) if len(rows) > limit else None
+        return [(user_id, record) for _, user_id, _, record in page], token

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from runners_core.agents.invocation_context import InvocationContext
     from runners_core.hookspecs import RunnerView
     from runners_core.plugins.registry import ServiceRegistry
+    from runners_core.retention.items import PruneItem
     from runners_core.sessions.session import Session
 
 log = logging.getLogger("runners_core.plugins")
@@ -259,6 +260,21 @@ class PluginHooks:
 
     async def on_close_session(self, session: Session) -> None:
         await self._notify("on_close_session", {"session": session})
+
+    async def on_prune(self, item: PruneItem) -> list[str]:
+        """Names of the plugins that veto deleting *item* (empty: go ahead)."""
+        vetoes = []
+        for impl in self.implementations("on_prune"):
+            result = await self._call(impl, "on_prune", {"item": item})
+            if result is False:
+                vetoes.append(impl.plugin_name)
+            elif result not in (None, True):
+                raise PluginHookError(
+                    impl.plugin_name,
+                    "on_prune",
+                    TypeError(f"returned {type(result).__name__}; return True, False or None"),
+                )
+        return vetoes
 
     async def on_runner_close(self, runner: RunnerView) -> Sequence[PluginHookError]:
         return await self._notify_logged("on_runner_close", {"runner": runner})

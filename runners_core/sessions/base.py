@@ -197,6 +197,26 @@ class BaseSessionService(ABC):
         validate_id("session_id", session_id)
         await self._delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
 
+    async def delete_events(
+        self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
+    ) -> int:
+        """Delete these stored events of a session (retention); returns how many went.
+
+        State stays as the events left it; ids not stored are ignored. Callers that
+        must not race a running invocation hold ``lock_session`` (``runners prune`` does).
+        """
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        validate_id("session_id", session_id)
+        ids = list(dict.fromkeys(event_ids))
+        if any(not isinstance(i, str) or not i for i in ids):
+            raise ValidationError("event_ids must be non-empty strings (ids of stored events)")
+        if not ids:
+            return 0
+        return await self._delete_events(
+            app_name=app_name, user_id=user_id, session_id=session_id, event_ids=ids
+        )
+
     async def append_event(self, session: Session, event: Event) -> Event:
         """Store *event* in *session* and apply its state delta; return what was stored.
 
@@ -412,6 +432,16 @@ class BaseSessionService(ABC):
         Raise SessionNotFoundError if the session does not exist (e.g. was deleted).
         """
         raise _not_implemented(self, "_append_event")
+
+    async def _delete_events(
+        self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
+    ) -> int:
+        """Remove the stored events with these ids (and their ids from the idempotency
+        record); return how many were removed. Optional: retention needs it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot delete single events (it does not implement "
+            "_delete_events), so retention cannot trim its sessions"
+        )
 
 
 _PUBLIC = ("create_session", "get_session", "list_sessions", "delete_session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from runners_core.errors import SessionExistsError
 from runners_core.events import Event
@@ -37,6 +37,8 @@ class InMemorySessionService(BaseSessionService):
     decodes its own event objects (only those it reads), so changing a loaded
     event never changes what later loads return.
     """
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"retention"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -169,3 +171,15 @@ class InMemorySessionService(BaseSessionService):
         self._apply_scopes(app_name, user_id, record.app_delta, record.user_delta)
         row.last_update_time = record.event.timestamp
         return True
+
+    async def _delete_events(
+        self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
+    ) -> int:
+        row = self._sessions.get((app_name, user_id, session_id))
+        if row is None:
+            return 0
+        doomed = set(event_ids) & row.event_ids
+        if doomed:
+            row.events[:] = [e for e in row.events if e.id not in doomed]
+            row.event_ids -= doomed
+        return len(doomed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import psycopg
@@ -55,6 +56,7 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
     """Versioned artifacts in one table; user-wide names are stored with an empty scope."""
 
     scheme: ClassVar[str] = "postgresql"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"retention"})
     base_options: ClassVar[tuple[str, ...]] = ("max_artifact_bytes",)
 
     async def _put(
@@ -140,4 +142,19 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
     ) -> None:
         await self._db.execute(
             "deleting an artifact", _DELETE, (app_name, user_id, scope_column(session_id), filename)
+        )
+
+    async def _delete_versions(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        versions: Sequence[int],
+    ) -> None:
+        await self._db.execute(
+            "deleting artifact versions",
+            _DELETE + " AND version = ANY(%s)",
+            (app_name, user_id, session_id or "", filename, list(versions)),
         )

@@ -9,7 +9,7 @@ parsed as query syntax.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from psycopg import sql
 from pydantic_core import to_json
@@ -20,6 +20,7 @@ from runners_core.memory.base import (
     has_no_space_script,
     tokenize,
 )
+from runners_core.sessions.base import decode_page_token, encode_page_token
 from runners_postgres.service import PostgresService
 
 MAX_QUERY_WORDS = 32
@@ -55,6 +56,17 @@ LIMIT %s
 
 _WORD_QUERY = "(plainto_tsquery('english', {word}) || plainto_tsquery('simple', {word}))"
 
+_LIST_RECORDS = """
+SELECT user_id, id, session_id, author, ts, text, content, custom_metadata
+FROM memories
+WHERE app_name = %(app)s
+  AND (%(before)s::float8 IS NULL OR ts < %(before)s::float8)
+  AND (%(after_ts)s::float8 IS NULL
+       OR (ts, user_id, id) > (%(after_ts)s::float8, %(after_user)s::text, %(after_id)s::text))
+ORDER BY ts, user_id, id
+LIMIT %(limit)s
+"""
+
 _DELETE = """
 DELETE FROM memories
 WHERE app_name = %(app)s AND user_id = %(user)s
@@ -65,6 +77,8 @@ WHERE app_name = %(app)s AND user_id = %(user)s
 
 class PostgresMemoryService(PostgresService, BaseMemoryService):
     """Memories of every app and user in one table, isolated by (app, user) in each query."""
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"delete", "retention"})
 
     async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
         params = {
@@ -132,6 +146,40 @@ class PostgresMemoryService(PostgresService, BaseMemoryService):
     ) -> None:
         params = {"app": app_name, "user": user_id, "id": memory_id, "sid": session_id}
         await self._db.execute("deleting memories", _DELETE, params)
+
+    async def _list_records(
+        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
+    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        after = decode_page_token(page_token, 3) if page_token else [None, None, None]
+        params = {
+            "app": app_name,
+            "before": before,
+            "after_ts": after[0],
+            "after_user": after[1],
+            "after_id": after[2],
+            "limit": limit + 1,
+        }
+        rows = await self._db.fetch_all("listing memories", _LIST_RECORDS, params)
+        found = [
+            (
+                row[0],
+                MemoryRecord(
+                    id=row[1],
+                    session_id=row[2],
+                    author=row[3],
+                    timestamp=row[4],
+                    text=row[5],
+                    content_json=row[6],
+                    custom_metadata=row[7],
+                ),
+            )
+            for row in rows[:limit]
+        ]
+        token = None
+        if len(rows) > limit:
+            last_user, last = found[-1]
+            token = encode_page_token(last.timestamp, last_user, last.id)
+        return found, token
 
 
 def _no_nul(text: str | None) -> str | None:

@@ -8,7 +8,7 @@ Runs are serialised across processes with advisory locks (:mod:`.locking`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
@@ -137,6 +137,13 @@ LEFT JOIN LATERAL (
 WHERE s.app_name = %(app)s AND s.user_id = %(user)s AND s.id = %(sid)s
 """
 
+_DELETE_EVENTS = """
+DELETE FROM events USING sessions
+WHERE events.session_pk = sessions.pk
+  AND sessions.app_name = %s AND sessions.user_id = %s AND sessions.id = %s
+  AND events.event_id = ANY(%s)
+"""
+
 _DELETE = """
 WITH gone AS (
     DELETE FROM sessions WHERE app_name = %s AND user_id = %s AND id = %s RETURNING pk
@@ -153,7 +160,7 @@ class PostgresSessionService(PostgresService, BaseSessionService):
         PostgresSessionService("postgresql://app@db/agents?schema=runners")
     """
 
-    capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock", "retention"})
     base_options: ClassVar[tuple[str, ...]] = ("max_event_bytes",)
 
     # ------------------------------------------------------------------ locking
@@ -297,6 +304,13 @@ class PostgresSessionService(PostgresService, BaseSessionService):
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         await self._db.execute("deleting a session", _DELETE, (app_name, user_id, session_id))
+
+    async def _delete_events(
+        self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
+    ) -> int:
+        return await self._db.execute(
+            "deleting events", _DELETE_EVENTS, (app_name, user_id, session_id, list(event_ids))
+        )
 
     async def _append_event(
         self, *, app_name: str, user_id: str, session_id: str, record: EventRecord

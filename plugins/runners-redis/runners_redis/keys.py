@@ -60,6 +60,19 @@ class KeySpace:
         """Memory keys start with this: ``records`` (hash), ``t/<word>``, ``s/<session>``."""
         return f"{self.prefix}/memory/{app_name}/{user_id}/"
 
+    def memory_records_pattern(self, app_name: str) -> str:
+        """A SCAN pattern for every user's ``records`` hash of one app (may over-match:
+        check candidates with :meth:`memory_records_user`)."""
+        return _glob_escape(f"{self.prefix}/memory/{app_name}/") + "*/records"
+
+    def memory_records_user(self, app_name: str, key: str) -> str | None:
+        """The user whose ``records`` hash *key* is, or None if it is another key."""
+        head, tail = f"{self.prefix}/memory/{app_name}/", "/records"
+        if not (key.startswith(head) and key.endswith(tail)):
+            return None
+        user = key[len(head) : -len(tail)]
+        return user if user and "/" not in user else None
+
     def pattern(self) -> str:
         """A SCAN pattern matching every key under this prefix."""
         return _glob_escape(self.prefix) + "/*"

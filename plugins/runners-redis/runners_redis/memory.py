@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
+from runners_core.sessions.base import decode_page_token, encode_page_token
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace
 from runners_redis.scripts import LuaScript
@@ -104,6 +105,8 @@ return removed
 class RedisMemoryService(BaseMemoryService):
     """Keyword-searchable memory in Redis, shared by every process using the same prefix."""
 
+    capabilities: ClassVar[frozenset[str]] = frozenset({"delete", "retention"})
+
     def __init__(self, url: str, *, prefix: str | None = None) -> None:
         self.settings = parse_redis_url(url, prefix=prefix)
         self.keys = KeySpace(self.settings.prefix)
@@ -145,6 +148,33 @@ class RedisMemoryService(BaseMemoryService):
         base = self.keys.memory_base(app_name, user_id)
         async with self._connections.client() as client:
             await DELETE(client, (), [base, memory_id or "", session_id or ""])
+
+    async def _list_records(
+        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
+    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        # Redis has no index across users: every page reads the app's record hashes.
+        # Retention and export walk an app once, so this stays linear per page.
+        after = tuple(decode_page_token(page_token, 3)) if page_token else None
+        rows: list[tuple[float, str, str, MemoryRecord]] = []
+        async with self._connections.client() as client:
+            async for key in client.scan_iter(
+                match=self.keys.memory_records_pattern(app_name), count=500
+            ):
+                name = key.decode() if isinstance(key, bytes) else key
+                user_id = self.keys.memory_records_user(app_name, name)
+                if user_id is None:
+                    continue
+                for raw in (await client.hgetall(name)).values():
+                    record = _parse_record(raw.decode() if isinstance(raw, bytes) else raw)
+                    if before is not None and record.timestamp >= before:
+                        continue
+                    row = (record.timestamp, user_id, record.id, record)
+                    if after is None or row[:3] > after:
+                        rows.append(row)
+        rows.sort(key=lambda row: row[:3])
+        page = rows[:limit]
+        token = encode_page_token(*page[-1][:3]) if len(rows) > limit else None
+        return [(user_id, record) for _, user_id, _, record in page], token
 
 
 def _record_json(record: MemoryRecord, words: list[str]) -> str:

@@ -127,3 +127,26 @@ end
 return removed
 """,
 )
+
+DELETE_EVENTS = LuaScript(
+    "delete_events",
+    """
+-- KEYS: events ids     ARGV: event ids to delete
+-- Marks the doomed entries in place and removes the marks, so the list keeps its TTL.
+local doomed = {}
+for i = 1, #ARGV do doomed[ARGV[i]] = true end
+local mark = 'runners:deleted'  -- stored events are JSON objects: never equal to this
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+local removed = 0
+for i = 1, #items do
+  local ok, event = pcall(cjson.decode, items[i])
+  if ok and type(event) == 'table' and doomed[event.id] then
+    redis.call('LSET', KEYS[1], i - 1, mark)
+    redis.call('SREM', KEYS[2], event.id)
+    removed = removed + 1
+  end
+end
+if removed > 0 then redis.call('LREM', KEYS[1], 0, mark) end
+return removed
+""",
+)

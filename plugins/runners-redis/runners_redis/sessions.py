@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
@@ -21,7 +21,7 @@ from runners_core.sessions.base import (
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace, index_member, split_member, user_range
 from runners_redis.lease import hold_lease
-from runners_redis.session_scripts import APPEND, CREATE, LOAD, PRUNE_INDEX
+from runners_redis.session_scripts import APPEND, CREATE, DELETE_EVENTS, LOAD, PRUNE_INDEX
 from runners_redis.settings import RedisSettings, parse_redis_url
 from runners_redis.values import decode_hash, encode_float, encode_pairs
 
@@ -33,7 +33,7 @@ class RedisSessionService(BaseSessionService):
     (``rediss://`` for TLS); *prefix*, *ttl* and *lease* override the URL's options.
     """
 
-    capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock", "ttl"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock", "ttl", "retention"})
 
     def __init__(
         self,
@@ -231,6 +231,14 @@ class RedisSessionService(BaseSessionService):
             pipe.unlink(*keys.expiring)
             pipe.zrem(self.keys.session_index(app_name), index_member(user_id, session_id))
             await pipe.execute()
+
+    async def _delete_events(
+        self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
+    ) -> int:
+        keys = self.keys.session(app_name, user_id, session_id)
+        async with self._connections.client() as client:
+            removed = await DELETE_EVENTS(client, [keys.events, keys.event_ids], list(event_ids))
+        return int(removed)
 
     async def _append_event(
         self, *, app_name: str, user_id: str, session_id: str, record: EventRecord

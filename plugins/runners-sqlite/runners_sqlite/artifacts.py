@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic_core import to_json
@@ -48,6 +49,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
     """
 
     scheme: ClassVar[str] = "sqlite"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"retention"})
 
     def __init__(self, url: str | os.PathLike[str], **options: Any) -> None:
         base = {k: options.pop(k) for k in _ARTIFACT_OPTIONS if k in options}
@@ -121,6 +123,29 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
             conn.execute(f"DELETE FROM artifacts WHERE {_WHERE}", key)
 
         await self._db.write("deleting an artifact", delete)
+
+    async def _delete_versions(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        versions: Sequence[int],
+    ) -> None:
+        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        numbers = list(versions)
+
+        def delete(conn: sqlite3.Connection) -> None:
+            for start in range(0, len(numbers), 500):
+                chunk = numbers[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(
+                    f"DELETE FROM artifacts WHERE {_WHERE} AND version IN ({marks})",
+                    (*key, *chunk),
+                )
+
+        await self._db.write("deleting artifact versions", delete)
 
 
 def _stored(row: tuple[Any, ...]) -> StoredArtifact:

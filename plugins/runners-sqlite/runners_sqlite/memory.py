@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic_core import to_json
 
@@ -21,6 +21,7 @@ from runners_core.memory.base import (
     has_no_space_script,
     tokenize,
 )
+from runners_core.sessions.base import decode_page_token, encode_page_token
 from runners_sqlite.database import Database, DatabaseOwner
 from runners_sqlite.fts import MAX_WORDS, any_of, quoted_words
 from runners_sqlite.settings import parse_url
@@ -53,6 +54,8 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
 
         SqliteMemoryService("sqlite:///.runners/memory.db")
     """
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"delete", "retention"})
 
     def __init__(self, url: str | os.PathLike[str], **options: Any) -> None:
         self._db = Database(parse_url(url, **options))
@@ -133,3 +136,46 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
             conn.execute(sql, params)
 
         await self._db.write("deleting memories", delete)
+
+    async def _list_records(
+        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
+    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        sql = (
+            "SELECT user_id, id, session_id, author, timestamp, text, content, custom_metadata "
+            "FROM memories WHERE app_name = ?"
+        )
+        params: list[Any] = [app_name]
+        if before is not None:
+            sql += " AND timestamp < ?"
+            params.append(before)
+        if page_token:
+            after = decode_page_token(page_token, 3)
+            sql += " AND (timestamp, user_id, id) > (?, ?, ?)"
+            params.extend(after)
+        sql += " ORDER BY timestamp, user_id, id LIMIT ?"
+        params.append(limit + 1)
+
+        def read(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return conn.execute(sql, params).fetchall()
+
+        rows = await self._db.read("listing memories", read)
+        found = [
+            (
+                user_id,
+                MemoryRecord(
+                    id=mid,
+                    session_id=session_id,
+                    author=author,
+                    timestamp=timestamp,
+                    text=text,
+                    content_json=content,
+                    custom_metadata=json.loads(metadata),
+                ),
+            )
+            for user_id, mid, session_id, author, timestamp, text, content, metadata in rows[:limit]
+        ]
+        token = None
+        if len(rows) > limit:
+            last_user, last = found[-1]
+            token = encode_page_token(last.timestamp, last_user, last.id)
+        return found, token

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
@@ -93,7 +93,9 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
     """
 
     capabilities: ClassVar[frozenset[str]] = (
-        frozenset({"cross_process_lock"}) if FLOCK_SUPPORTED else frozenset()
+        frozenset({"cross_process_lock", "retention"})
+        if FLOCK_SUPPORTED
+        else frozenset({"retention"})
     )
 
     def __init__(self, url: str | os.PathLike[str], **options: Any) -> None:
@@ -288,6 +290,29 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             conn.execute("DELETE FROM sessions WHERE pk = ?", (pk,))
 
         await self._db.write("deleting a session", delete)
+
+    async def _delete_events(
+        self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
+    ) -> int:
+        ids = list(event_ids)
+
+        def delete(conn: sqlite3.Connection) -> int:
+            row = conn.execute(_FIND, (app_name, user_id, session_id)).fetchone()
+            if row is None:
+                return 0
+            pk, deleted = row[0], 0
+            # Within SQLite's limit on bound parameters per statement.
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                deleted += conn.execute(
+                    f"DELETE FROM events WHERE session_pk = ? AND event_id IN ({marks})",
+                    (pk, *chunk),
+                ).rowcount
+            self._cache.forget(pk)
+            return deleted
+
+        return await self._db.write("deleting events", delete)
 
     async def _append_event(
         self, *, app_name: str, user_id: str, session_id: str, record: EventRecord

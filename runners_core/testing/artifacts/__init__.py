@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from runners_core.testing.artifacts.concurrency import Concurrency
 from runners_core.testing.artifacts.payloads import Payloads
+from runners_core.testing.artifacts.retention import Retention
 from runners_core.testing.artifacts.scopes import Scopes
 from runners_core.testing.artifacts.validation import Validation
 from runners_core.testing.artifacts.versions import Versions
 
 
-class ArtifactServiceContract(Versions, Scopes, Validation, Payloads, Concurrency):
+class ArtifactServiceContract(Versions, Scopes, Validation, Payloads, Concurrency, Retention):
     """Every artifact-service rule. Subclass it as ``Test...`` and define a ``service`` fixture."""
 
 

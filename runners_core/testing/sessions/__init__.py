@@ -10,6 +10,7 @@ from runners_core.testing.sessions.isolation import Isolation
 from runners_core.testing.sessions.lifecycle import Lifecycle
 from runners_core.testing.sessions.paging import Paging
 from runners_core.testing.sessions.payloads import Payloads
+from runners_core.testing.sessions.retention import Retention
 from runners_core.testing.sessions.state_scopes import StateScopes
 from runners_core.testing.sessions.ttl import Ttl
 from runners_core.testing.sessions.validation import Validation
@@ -27,6 +28,7 @@ class SessionServiceContract(
     Concurrency,
     CrossProcess,
     Ttl,
+    Retention,
 ):
     """Every session-service rule. Subclass it as ``Test...`` and define a ``service`` fixture.
 

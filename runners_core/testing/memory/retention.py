@@ -1,0 +1,47 @@
+"""Listing an app's memories across users (capability ``"retention"``), for retention and
+export: every record once, in (timestamp, user, id) order, paged, optionally only older
+than a cut-off; other apps never appear."""
+
+from __future__ import annotations
+
+from runners_core.memory.base import BaseMemoryService
+from runners_core.testing.builders import unique
+from runners_core.testing.memory.suite import MemorySuite
+
+CAPABILITY = "retention"
+
+
+class Retention(MemorySuite):
+    async def _fill(self, service: BaseMemoryService, app: str) -> None:
+        for user in ("bob", "alice"):
+            session = self.session_with("one", "two", "three", app_name=app, user_id=user)
+            await service.add_session_to_memory(session)
+        await service.add_session_to_memory(self.session_with("elsewhere"))
+
+    async def test_list_memories_pages_through_every_user(self, service: BaseMemoryService) -> None:
+        app = unique("app")
+        await self._fill(service, app)
+        seen, token, pages = [], None, 0
+        while True:
+            page, token = await service.list_memories(app_name=app, page_size=4, page_token=token)
+            pages += 1
+            assert len(page) <= 4, f"list_memories: a page held {len(page)} records, asked 4"
+            seen.extend((record.timestamp, user, record.text) for user, record in page)
+            if token is None:
+                break
+            assert pages < 10, "list_memories: paging does not end"
+        assert seen == sorted(seen), f"list_memories: not in (timestamp, user, id) order: {seen}"
+        assert sorted(t for _, _, t in seen) == sorted(["one", "two", "three"] * 2), (
+            f"list_memories: expected each user's three memories once, got {seen}"
+        )
+        assert {user for _, user, _ in seen} == {"alice", "bob"}
+
+    async def test_older_than_cuts_by_timestamp(self, service: BaseMemoryService) -> None:
+        app = unique("app")
+        await self._fill(service, app)
+        # session_with stamps its events 1_700_000_000 + i.
+        page, token = await service.list_memories(app_name=app, older_than=1_700_000_001.0)
+        assert token is None
+        assert sorted((user, r.text) for user, r in page) == [("alice", "one"), ("bob", "one")], (
+            "list_memories(older_than=...): must return only records stored before the cut-off"
+        )
