@@ -65,3 +65,46 @@ def test_trace_a_run_in_the_console(tmp_path: Path):
     assert '"service.name": "assistant"' in out
     assert '"runners.outcome": "ok"' in out
     assert '"name": "runners.invocations"' in out  # metrics, at exit
+
+
+def test_prune_with_a_dry_run_first(tmp_path: Path):
+    text = section("Prune with a dry run first")
+    (tmp_path / "pyproject.toml").write_text(blocks(text, "toml")[0])
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "assistant.py", tmp_path / "examples")
+    first, second, dry_run, real = commands(text)
+    for turn in (first, second):
+        result = run(turn, tmp_path)
+        assert result.returncode == 0, result.stderr
+    before = stored_rows(tmp_path)
+    dry = run(dry_run, tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "would delete" in dry.stdout and "nothing was deleted" in dry.stdout
+    assert stored_rows(tmp_path) == before
+    done = run(real, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "deleted" in done.stdout and "dry run" not in done.stdout
+
+    def rows(out: str) -> dict[str, str]:
+        found = {}
+        for line in out.splitlines():
+            cells = [c.strip() for c in line.strip("│|").split("│")]
+            if len(cells) == 2 and cells[1].isdigit():
+                found[cells[0]] = cells[1]
+        return found
+
+    assert rows(dry.stdout) == rows(done.stdout)
+    assert stored_rows(tmp_path) != before
+    assert rows(done.stdout)["events"] == rows(done.stdout)["events moved to memory"] != "0"
+    assert rows(done.stdout)["artifact versions"] == "1"
+
+
+def stored_rows(folder: Path) -> list[int]:
+    """Rows of events, artifacts and memories in the embedded SQLite files."""
+    import sqlite3
+
+    found = []
+    for name, table in (("sessions", "events"), ("artifacts", "artifacts"), ("memory", "memories")):
+        with sqlite3.connect(folder / ".runners" / f"{name}.db") as conn:
+            found.append(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return found

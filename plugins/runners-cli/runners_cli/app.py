@@ -143,6 +143,62 @@ def doctor(ctx: typer.Context, as_json: AsJson = False, debug: Debug = False) ->
     finish_command(ctx, debug, lambda state: _report_config(True, as_json, state))
 
 
+def prune(
+    ctx: typer.Context,
+    app: Annotated[
+        str | None,
+        typer.Option("--app", help="App name (default: app_name in [tool.runners_core])."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would be deleted; delete nothing.")
+    ] = False,
+    session_idle_days: Annotated[
+        float | None, typer.Option(help="Override: delete sessions idle this many days.")
+    ] = None,
+    max_events: Annotated[
+        int | None, typer.Option(help="Override: keep at most this many events per session.")
+    ] = None,
+    artifact_versions: Annotated[
+        int | None, typer.Option(help="Override: keep the newest N versions of each artifact.")
+    ] = None,
+    memory_days: Annotated[
+        float | None, typer.Option(help="Override: forget memories older than this many days.")
+    ] = None,
+    session_service: SessionServiceUrl = None,
+    memory_service: Annotated[
+        str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
+    ] = None,
+    artifact_service: Annotated[
+        str | None,
+        typer.Option("--artifact-service", metavar="URL", help="Artifact backend URL."),
+    ] = None,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Apply the retention policy ([tool.runners_core.retention]) to an app's data."""
+    finish_command(
+        ctx,
+        debug,
+        lambda state: _module("prune_ops").prune_app(
+            state,
+            app_name=app,
+            urls={
+                "session": session_service,
+                "memory": memory_service,
+                "artifact": artifact_service,
+            },
+            overrides={
+                "session_idle_days": session_idle_days,
+                "max_events_per_session": max_events,
+                "artifact_versions": artifact_versions,
+                "memory_days": memory_days,
+            },
+            dry_run=dry_run,
+            as_json=as_json,
+        ),
+    )
+
+
 def build_app() -> typer.Typer:
     """A fresh ``runners`` app (tests build their own)."""
     from runners_cli.sessions_app import build_sessions_app
@@ -161,5 +217,6 @@ def build_app() -> typer.Typer:
     app.command()(plugins)
     app.command()(config)
     app.command()(doctor)
+    app.command()(prune)
     app.add_typer(build_sessions_app(), name="sessions")
     return app
