@@ -272,6 +272,37 @@ class BaseArtifactService(ABC):
                 versions=numbers,
             )
 
+    async def import_artifact_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        filename: str,
+        version: int,
+        data: ArtifactData,
+        create_time: float,
+        session_id: str | None = None,
+    ) -> bool:
+        """Store exactly this version with its metadata and time (import, migrate); False
+        if that version is stored already (so importing twice changes nothing)."""
+        scope = self._scope(app_name, user_id, filename, session_id)
+        if _version(version) is None:
+            raise ValidationError("version must be an integer >= 0")
+        if len(data.data) > self.max_artifact_bytes:
+            raise ValidationError(
+                f"artifact {filename!r} version {version} is {len(data.data)} bytes; the "
+                f"limit is {self.max_artifact_bytes} (max_artifact_bytes)"
+            )
+        return await self._put_version(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=scope,
+            filename=filename,
+            version=version,
+            data=data,
+            create_time=create_time,
+        )
+
     async def list_versions(
         self, *, app_name: str, user_id: str, filename: str, session_id: str | None = None
     ) -> list[int]:
@@ -314,6 +345,25 @@ class BaseArtifactService(ABC):
         if stored is None:
             return None
         return self._version_info(app_name, user_id, scope, filename, stored)
+
+    async def read_artifact_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        filename: str,
+        version: int,
+        session_id: str | None = None,
+    ) -> StoredArtifact | None:
+        """One version as stored: payload, kind, metadata and time (export, migrate)."""
+        scope = self._scope(app_name, user_id, filename, session_id)
+        return await self._get(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=scope,
+            filename=filename,
+            version=_version(version),
+        )
 
     async def close(self) -> None:
         """Release connections and files."""
@@ -447,6 +497,23 @@ class BaseArtifactService(ABC):
         raise NotImplementedError(
             f"{type(self).__name__} cannot delete single artifact versions (it does not "
             "implement _delete_versions), so retention cannot trim its artifacts"
+        )
+
+    async def _put_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        version: int,
+        data: ArtifactData,
+        create_time: float,
+    ) -> bool:
+        """Insert exactly this version unless it exists (False). Optional: import needs it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot store a given artifact version (it does not "
+            "implement _put_version), so artifacts cannot be imported into it exactly"
         )
 
 

@@ -80,3 +80,21 @@ class InMemoryArtifactService(BaseArtifactService):
         if stored:
             doomed = set(versions)
             stored[:] = [v for v in stored if v.version not in doomed]
+
+    async def _put_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        version: int,
+        data: ArtifactData,
+        create_time: float,
+    ) -> bool:
+        stored = self._store.setdefault((app_name, user_id, session_id, filename), [])
+        if any(v.version == version for v in stored):
+            return False
+        stored.append(StoredArtifact(version, data, create_time))
+        stored.sort(key=lambda v: v.version)
+        return True

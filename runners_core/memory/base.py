@@ -217,6 +217,16 @@ class BaseMemoryService(ABC):
             app_name=app_name, user_id=user_id, memory_id=memory_id, session_id=session_id
         )
 
+    async def import_memories(
+        self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]
+    ) -> None:
+        """Store exported records as they are (import, migrate); ids already stored are
+        skipped, so importing twice changes nothing."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        if records:
+            await self._add(app_name=app_name, user_id=user_id, records=list(records))
+
     async def list_memories(
         self,
         *,

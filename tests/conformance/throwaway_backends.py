@@ -290,6 +290,9 @@ class BrokenUserScopeSessions(InMemorySessionService):
 class BrokenIdempotencyMemory(InMemoryMemoryService):
     """Stores an event again each time its session is added."""
 
+    # One broken rule per backend: the optional retention area is not part of it.
+    capabilities = frozenset({"delete"})
+
     async def _add(self, *, app_name: str, user_id: str, records: Sequence[MemoryRecord]) -> None:
         bucket = self._records.setdefault((app_name, user_id), {})
         for record in records:
@@ -306,6 +309,9 @@ class BrokenIdempotencyMemory(InMemoryMemoryService):
 
 class BrokenScopeArtifacts(InMemoryArtifactService):
     """Ignores the session: every artifact lands in the user's scope."""
+
+    # One broken rule per backend: the optional retention area is not part of it.
+    capabilities = frozenset()
 
     async def _put(self, *, session_id: str | None, **where: Any) -> int:
         return await super()._put(session_id=None, **where)

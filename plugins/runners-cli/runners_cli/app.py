@@ -7,6 +7,7 @@ runs, so ``runners --help`` and argument errors stay fast.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 from typing import Annotated
 
@@ -199,6 +200,118 @@ def prune(
     )
 
 
+MemoryUrl = Annotated[
+    str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
+]
+ArtifactUrl = Annotated[
+    str | None, typer.Option("--artifact-service", metavar="URL", help="Artifact backend URL.")
+]
+
+
+def export(
+    ctx: typer.Context,
+    app: Annotated[
+        str | None,
+        typer.Option("--app", help="App name (default: app_name in [tool.runners_core])."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    session_service: SessionServiceUrl = None,
+    memory_service: MemoryUrl = None,
+    artifact_service: ArtifactUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Export a whole app (sessions, events, state, artifacts, memory) as JSON Lines."""
+    finish_command(
+        ctx,
+        debug,
+        lambda state: _module("app_ops").export_app(
+            state,
+            app_name=app,
+            output=output,
+            urls={
+                "session": session_service,
+                "memory": memory_service,
+                "artifact": artifact_service,
+            },
+        ),
+    )
+
+
+def import_(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A 'runners export' file.")],
+    app: Annotated[
+        str | None, typer.Option("--app", help="Import under this app name instead.")
+    ] = None,
+    session_service: SessionServiceUrl = None,
+    memory_service: MemoryUrl = None,
+    artifact_service: ArtifactUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Import a 'runners export' file; checked whole first, safe to run twice."""
+    finish_command(
+        ctx,
+        debug,
+        lambda state: _module("app_ops").import_app(
+            state,
+            path=path,
+            app_name=app,
+            urls={
+                "session": session_service,
+                "memory": memory_service,
+                "artifact": artifact_service,
+            },
+        ),
+    )
+
+
+def migrate(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Option("--from", metavar="URL", help="Backend to copy from (every kind).")
+    ],
+    target: Annotated[
+        str, typer.Option("--to", metavar="URL", help="Backend to copy to (every kind).")
+    ],
+    app: Annotated[
+        str | None,
+        typer.Option("--app", help="App name (default: app_name in [tool.runners_core])."),
+    ] = None,
+    from_memory: Annotated[
+        str | None, typer.Option(metavar="URL", help="Memory backend to copy from.")
+    ] = None,
+    from_artifacts: Annotated[
+        str | None, typer.Option(metavar="URL", help="Artifact backend to copy from.")
+    ] = None,
+    to_memory: Annotated[
+        str | None, typer.Option(metavar="URL", help="Memory backend to copy to.")
+    ] = None,
+    to_artifacts: Annotated[
+        str | None, typer.Option(metavar="URL", help="Artifact backend to copy to.")
+    ] = None,
+    verify_only: Annotated[
+        bool, typer.Option("--verify-only", help="Only compare counts and checksums.")
+    ] = False,
+    as_json: AsJson = False,
+    debug: Debug = False,
+) -> None:
+    """Copy an app between backends: resumable, idempotent, verified by checksums."""
+    finish_command(
+        ctx,
+        debug,
+        lambda state: _module("app_ops").migrate_app(
+            state,
+            app_name=app,
+            source={"session": source, "memory": from_memory, "artifact": from_artifacts},
+            target={"session": target, "memory": to_memory, "artifact": to_artifacts},
+            verify_only=verify_only,
+            as_json=as_json,
+        ),
+    )
+
+
 def build_app() -> typer.Typer:
     """A fresh ``runners`` app (tests build their own)."""
     from runners_cli.sessions_app import build_sessions_app
@@ -218,5 +331,8 @@ def build_app() -> typer.Typer:
     app.command()(config)
     app.command()(doctor)
     app.command()(prune)
+    app.command()(export)
+    app.command(name="import")(import_)
+    app.command()(migrate)
     app.add_typer(build_sessions_app(), name="sessions")
     return app

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from backend_urls import pg_url, redis_url  # noqa: F401  (fixtures for the backend tests)
 from cli_helpers import ENV_VARS, SHARED_BACKEND, Invoke, dist_site
 from runners_cli.app import build_app
 from typer.testing import CliRunner, Result

@@ -49,6 +49,13 @@ WHERE app_name = %s AND user_id = %s AND scope = %s AND name = %s
 ORDER BY version
 """
 
+_PUT_VERSION = """
+INSERT INTO artifacts
+    (app_name, user_id, scope, name, version, kind, mime_type, custom_metadata, create_time, data)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)
+ON CONFLICT DO NOTHING
+"""
+
 _DELETE = "DELETE FROM artifacts WHERE app_name = %s AND user_id = %s AND scope = %s AND name = %s"
 
 
@@ -143,6 +150,32 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
         await self._db.execute(
             "deleting an artifact", _DELETE, (app_name, user_id, scope_column(session_id), filename)
         )
+
+    async def _put_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        version: int,
+        data: ArtifactData,
+        create_time: float,
+    ) -> bool:
+        params = (
+            app_name,
+            user_id,
+            session_id or "",
+            filename,
+            version,
+            data.kind,
+            data.mime_type,
+            to_json(data.custom_metadata).decode(),
+            create_time,
+            data.data,
+        )
+        inserted = await self._db.execute("importing an artifact version", _PUT_VERSION, params)
+        return inserted == 1
 
     async def _delete_versions(
         self,

@@ -147,6 +147,26 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
 
         await self._db.write("deleting artifact versions", delete)
 
+    async def _put_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        version: int,
+        data: ArtifactData,
+        create_time: float,
+    ) -> bool:
+        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        metadata = to_json(data.custom_metadata).decode()
+        row = (*key, version, data.kind, data.mime_type, metadata, create_time, data.data)
+
+        def put(conn: sqlite3.Connection) -> bool:
+            return conn.execute(_INSERT + " ON CONFLICT DO NOTHING", row).rowcount == 1
+
+        return await self._db.write("importing an artifact version", put)
+
 
 def _stored(row: tuple[Any, ...]) -> StoredArtifact:
     version, kind, mime_type, metadata, create_time, data = row

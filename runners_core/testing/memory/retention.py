@@ -34,14 +34,29 @@ class Retention(MemorySuite):
         assert sorted(t for _, _, t in seen) == sorted(["one", "two", "three"] * 2), (
             f"list_memories: expected each user's three memories once, got {seen}"
         )
-        assert {user for _, user, _ in seen} == {"alice", "bob"}
+        assert {user for _, user, _ in seen} == {"alice", "bob"}, (
+            "list_memories: every record must carry its user id"
+        )
 
     async def test_older_than_cuts_by_timestamp(self, service: BaseMemoryService) -> None:
         app = unique("app")
         await self._fill(service, app)
         # session_with stamps its events 1_700_000_000 + i.
         page, token = await service.list_memories(app_name=app, older_than=1_700_000_001.0)
-        assert token is None
+        assert token is None, "list_memories: two records fit one page; no next token expected"
         assert sorted((user, r.text) for user, r in page) == [("alice", "one"), ("bob", "one")], (
             "list_memories(older_than=...): must return only records stored before the cut-off"
+        )
+
+    async def test_import_memories_round_trips_records(self, service: BaseMemoryService) -> None:
+        app = unique("app")
+        await self._fill(service, app)
+        exported, _ = await service.list_memories(app_name=app)
+        copy = unique("copy")
+        for user, record in exported:
+            await service.import_memories(app_name=copy, user_id=user, records=[record])
+            await service.import_memories(app_name=copy, user_id=user, records=[record])
+        imported, _ = await service.list_memories(app_name=copy)
+        assert imported == exported, (
+            "import_memories: records listed from the copy must equal the originals, once each"
         )

@@ -43,7 +43,9 @@ class Retention(SessionSuite):
         session = await self.new_session(service)
         await service.append_event(session, agent_event("kept"))
         removed = await service.delete_events(**key_of(session), event_ids=["no-such-event"])
-        assert removed == 0 and len((await self.reload(service, session)).events) == 1
+        assert removed == 0 and len((await self.reload(service, session)).events) == 1, (
+            "retention: delete_events with an unknown id must delete nothing"
+        )
         missing = await service.delete_events(
             app_name=session.app_name,
             user_id=session.user_id,
@@ -73,4 +75,6 @@ class Retention(SessionSuite):
         await service.delete_events(**key_of(session), event_ids=stored[:2])
         later = agent_event("later")
         await service.append_event(await self.reload(service, session), later)
-        assert ids(await self.reload(service, session)) == [*stored[2:], later.id]
+        assert ids(await self.reload(service, session)) == [*stored[2:], later.id], (
+            "retention: an event appended after a delete must come after the kept ones"
+        )
