@@ -197,6 +197,39 @@ class BaseSessionService(ABC):
         validate_id("session_id", session_id)
         await self._delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
 
+    async def import_events(
+        self, *, app_name: str, user_id: str, session_id: str, events: Sequence[Event]
+    ) -> int:
+        """Store exported events in order, as ``append_event`` would one by one (ids
+        already stored are skipped, state deltas applied), in as few writes as the backend
+        can; returns how many were new. For import and migration of whole sessions."""
+        validate_id("app_name", app_name)
+        validate_id("user_id", user_id)
+        validate_id("session_id", session_id)
+        records = []
+        for event in events:
+            if event.partial:
+                raise ValidationError(f"event {event.id} is partial; partial events are not stored")
+            check_event(event)
+            if any(k.startswith(State.TEMP_PREFIX) for k in event.actions.state_delta):
+                event = event.model_copy(deep=True)
+                event.actions.state_delta = without_temp(event.actions.state_delta)
+            records.append(self.encode_event(event))
+        if self._route == "public":
+            session = await self.get_session(
+                app_name=app_name, user_id=user_id, session_id=session_id
+            )
+            if session is None:
+                raise missing_session(app_name, user_id, session_id)
+            known = {e.id for e in session.events}
+            new = [r.event for r in records if r.event.id not in known]
+            for event in new:
+                await self.append_event(session, event)
+            return len(new)
+        return await self._append_events(
+            app_name=app_name, user_id=user_id, session_id=session_id, records=records
+        )
+
     async def delete_events(
         self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
     ) -> int:
@@ -432,6 +465,18 @@ class BaseSessionService(ABC):
         Raise SessionNotFoundError if the session does not exist (e.g. was deleted).
         """
         raise _not_implemented(self, "_append_event")
+
+    async def _append_events(
+        self, *, app_name: str, user_id: str, session_id: str, records: Sequence[EventRecord]
+    ) -> int:
+        """Append *records* in order, each as ``_append_event`` would; return how many were
+        new. Override to store a batch in one transaction (import speed)."""
+        stored = 0
+        for record in records:
+            stored += await self._append_event(
+                app_name=app_name, user_id=user_id, session_id=session_id, record=record
+            )
+        return stored
 
     async def _delete_events(
         self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]

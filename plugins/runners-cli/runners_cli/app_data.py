@@ -28,6 +28,7 @@ from runners_cli.app_format import (
 from runners_cli.jsonl import _restore_scopes, _Scopes, list_session_keys
 from runners_core.artifacts.base import ArtifactData, BaseArtifactService
 from runners_core.errors import SessionExistsError
+from runners_core.events import Event
 from runners_core.memory.base import BaseMemoryService, MemoryRecord
 from runners_core.sessions.base import BaseSessionService
 from runners_core.sessions.session import GetSessionConfig, Session
@@ -242,6 +243,7 @@ class AppWriter:
         self.summary = WriteSummary()
         self._session: Session | None = None
         self._present: set[str] = set()
+        self._events: list[Event] = []
         self._scopes = _Scopes()
         self._app_state: dict[str, Any] = {}
         self._user_states: dict[str, dict[str, Any]] = {}
@@ -250,7 +252,9 @@ class AppWriter:
     async def write(self, line: BodyLine) -> None:
         if isinstance(line, EventLine):
             await self._event(line)
-        elif isinstance(line, SessionLine):
+            return
+        await self._flush_events()
+        if isinstance(line, SessionLine):
             await self._open_session(line)
         elif isinstance(line, ArtifactLine):
             await self._artifact(line)
@@ -262,6 +266,7 @@ class AppWriter:
             self._user_states[line.user_id] = line.state
 
     async def finish(self) -> WriteSummary:
+        await self._flush_events()
         for user_id in list(self._memories):
             await self._flush_memories(user_id)
         # Replaying events re-applied app: and user: deltas in session order; put the
@@ -303,11 +308,19 @@ class AppWriter:
         if line.event.id in self._present:
             self.summary.events_present += 1
             return
-        await self.services.session.append_event(self._session, line.event)
-        # The session object only carries what this writer needs: drop loaded events
-        # so memory stays flat for long sessions.
-        self._session.events.clear()
-        self.summary.events_written += 1
+        self._events.append(line.event)
+        if len(self._events) >= PAGE:
+            await self._flush_events()
+
+    async def _flush_events(self) -> None:
+        if not self._events or self._session is None:
+            return
+        batch, self._events = self._events, []
+        session = self._session
+        # One write per batch where the backend can (SQLite: one transaction).
+        self.summary.events_written += await self.services.session.import_events(
+            app_name=self.app, user_id=session.user_id, session_id=session.id, events=batch
+        )
 
     async def _artifact(self, line: ArtifactLine) -> None:
         artifacts = self.services.artifact

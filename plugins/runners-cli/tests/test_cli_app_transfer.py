@@ -286,3 +286,65 @@ def test_migrate_sqlite_to_postgres_never_prints_the_password(
     )
     assert report["copied"]["events_present"] == 16 and report["verified"] is True
     assert "hunter2" not in json.dumps(report)
+
+
+async def test_a_large_app_round_trips_through_an_export_file(tmp_path: Path):
+    """100,000 events and a 50 MiB artifact: exported, checked, imported, verified."""
+    from runners_cli.app_format import Counter, HeaderLine, dump, read_lines
+
+    source = services_for(f"sqlite:///{tmp_path / 'big.db'}")
+    target = services_for(f"sqlite:///{tmp_path / 'copy.db'}")
+    try:
+        for n in range(2):
+            await source.session.create_session(app_name=APP, user_id="u", session_id=f"s{n}")
+            for start in range(0, 50_000, 5_000):
+                await source.session.import_events(
+                    app_name=APP,
+                    user_id="u",
+                    session_id=f"s{n}",
+                    events=[
+                        Event(
+                            author="agent",
+                            invocation_id=f"inv-{i // 10}",
+                            content=Content.from_text(f"event {i}", role="model"),
+                            actions=EventActions(state_delta={"i": i}),
+                        )
+                        for i in range(start, start + 5_000)
+                    ],
+                )
+        big = bytes(range(256)) * (50 * 1024 * 1024 // 256)
+        await source.artifact.save_artifact(
+            app_name=APP,
+            user_id="u",
+            session_id="s0",
+            filename="big.bin",
+            artifact=Part.from_bytes(big, "application/octet-stream"),
+        )
+        del big
+        path = tmp_path / "big.jsonl"
+        counter = Counter()
+        with path.open("w", encoding="utf-8") as out:
+            out.write(dump(HeaderLine(app_name=APP, exported_at=0.0)))
+            async for line in app_lines(source, APP):
+                text = dump(line)
+                counter.add(line, text)
+                out.write(text)
+            out.write(dump(counter.end()))
+        assert counter.counts["events"] == 100_000 and counter.counts["artifacts"] == 1
+
+        def lines():
+            with path.open(encoding="utf-8") as handle:
+                yield from handle
+
+        assert sum(1 for _ in read_lines(lines())) == 1 + sum(counter.counts.values())
+        writer = AppWriter(target, APP, Unsupported())
+        for _, line in read_lines(lines()):
+            if not isinstance(line, HeaderLine):
+                await writer.write(line)
+        summary = await writer.finish()
+        assert summary.events_written == 100_000 and summary.artifact_versions_written == 1
+        before, after = await digest(source, APP), await digest(target, APP)
+        assert before.digests() == after.digests() and before.counts == after.counts
+    finally:
+        await close(source)
+        await close(target)

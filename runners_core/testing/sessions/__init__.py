@@ -6,6 +6,7 @@ from runners_core.testing.sessions.concurrency import Concurrency
 from runners_core.testing.sessions.cross_process import CrossProcess
 from runners_core.testing.sessions.history import History
 from runners_core.testing.sessions.idempotency import Idempotency
+from runners_core.testing.sessions.imports import Imports
 from runners_core.testing.sessions.isolation import Isolation
 from runners_core.testing.sessions.lifecycle import Lifecycle
 from runners_core.testing.sessions.paging import Paging
@@ -22,6 +23,7 @@ class SessionServiceContract(
     History,
     Paging,
     Idempotency,
+    Imports,
     Isolation,
     Validation,
     Payloads,
