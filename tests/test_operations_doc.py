@@ -145,5 +145,7 @@ def test_migrate_the_example_app_from_sqlite_to_postgresql(tmp_path: Path):
         again = " ".join(run(command, tmp_path).stdout.split())
         assert "0 sessions created (2 existed), 0 events written" in again
     finally:
+        from psycopg import sql
+
         with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))

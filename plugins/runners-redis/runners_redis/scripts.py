@@ -30,3 +30,7 @@ class LuaScript:
         except NoScriptError:
             # A restarted or different server: load it (EVAL caches it) and run it.
             return await client.eval(self.source, len(keys), *keys, *args)
+
+    async def load(self, client: Redis) -> None:
+        """Make sure the server has the script, so pipelines can run it by digest."""
+        await client.script_load(self.source)

@@ -240,11 +240,33 @@ class RedisSessionService(BaseSessionService):
             removed = await DELETE_EVENTS(client, [keys.events, keys.event_ids], list(event_ids))
         return int(removed)
 
-    async def _append_event(
-        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
-    ) -> bool:
+    async def _append_events(
+        self, *, app_name: str, user_id: str, session_id: str, records: Sequence[EventRecord]
+    ) -> int:
+        # The append script once per event, in one pipelined round trip: the server runs
+        # them in order, each exactly as a single append would.
+        keys = self._append_keys(app_name, user_id, session_id)
+        async with self._connections.client() as client:
+            await APPEND.load(client)
+            pipe = client.pipeline(transaction=False)
+            for record in records:
+                args = self._append_args(record)
+                pipe.evalsha(APPEND.sha, len(keys), *keys, *args)
+            statuses = await pipe.execute()
+        if any(status == -1 for status in statuses):
+            raise missing_session(app_name, user_id, session_id)
+        return sum(1 for status in statuses if status == 1)
+
+    def _append_keys(self, app_name: str, user_id: str, session_id: str) -> list[str]:
         keys = self.keys.session(app_name, user_id, session_id)
-        args = [
+        return [
+            *keys.expiring,
+            self.keys.app_state(app_name),
+            self.keys.user_state(app_name, user_id),
+        ]
+
+    def _append_args(self, record: EventRecord) -> list[Any]:
+        return [
             record.event.id,
             record.json,
             encode_float(record.event.timestamp),
@@ -256,16 +278,13 @@ class RedisSessionService(BaseSessionService):
             *encode_pairs(record.app_delta),
             *encode_pairs(record.user_delta),
         ]
+
+    async def _append_event(
+        self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> bool:
+        keys = self._append_keys(app_name, user_id, session_id)
         async with self._connections.client() as client:
-            status = await APPEND(
-                client,
-                [
-                    *keys.expiring,
-                    self.keys.app_state(app_name),
-                    self.keys.user_state(app_name, user_id),
-                ],
-                args,
-            )
+            status = await APPEND(client, keys, self._append_args(record))
         if status == -1:
             raise missing_session(app_name, user_id, session_id)
         return status == 1
