@@ -181,6 +181,7 @@ async def test_a_hook_returning_a_non_context_manager_is_reported():
         await run(runner)
     # The lock was released: the session runs again once the plugin is gone.
     runner.plugins.pm.unregister(name="wrong")
+    runner.plugins.hooks.plugins_changed()
     assert [e.author for e in await run(runner)] == ["a"]
 
 

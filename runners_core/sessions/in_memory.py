@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -180,6 +181,12 @@ class InMemorySessionService(BaseSessionService):
             return 0
         doomed = set(event_ids) & row.event_ids
         if doomed:
-            row.events[:] = [e for e in row.events if e.id not in doomed]
+            kept = [
+                (payload, at)
+                for payload, at in zip(row.payloads, row.timestamps, strict=True)
+                if json.loads(payload)["id"] not in doomed
+            ]
+            row.payloads[:] = [payload for payload, _ in kept]
+            row.timestamps[:] = [at for _, at in kept]
             row.event_ids -= doomed
         return len(doomed)

@@ -309,7 +309,6 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
                     f"DELETE FROM events WHERE session_pk = ? AND event_id IN ({marks})",
                     (pk, *chunk),
                 ).rowcount
-            self._cache.forget(pk)
             return deleted
 
         return await self._db.write("deleting events", delete)
