@@ -47,7 +47,7 @@ def _build(config: Any, loaded: Any, urls: dict[str, str | None]) -> Any:
 
 
 def redact(url: str) -> str:
-    from runners_core.plugins.urls import redact_url
+    from runners_core.redaction import redact_url
 
     return redact_url(url)
 
@@ -85,7 +85,7 @@ def export_app(
     from runners_cli.app_data import Unsupported, app_lines
     from runners_cli.app_format import Counter, HeaderLine, dump
     from runners_cli.sessions_ops import resolve_app
-    from runners_core.plugins.urls import redact_url
+    from runners_core.redaction import redact_url
 
     config, loaded = _setup(state, list(urls.values()))
     app = resolve_app(app_name, config.app_name)
@@ -203,7 +203,7 @@ def migrate_app(
 ) -> int:
     from runners_cli.app_data import AppWriter, Unsupported, app_lines, digest
     from runners_cli.sessions_ops import resolve_app
-    from runners_core.plugins.urls import redact_url
+    from runners_core.redaction import redact_url
 
     if not source.get("session") or not target.get("session"):
         raise CliError("migrate needs --from URL and --to URL (the session backends)")
