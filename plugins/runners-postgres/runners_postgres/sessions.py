@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
+import psycopg
 from pydantic_core import to_json
 
 from runners_core.errors import SessionExistsError
@@ -312,22 +313,31 @@ class PostgresSessionService(PostgresService, BaseSessionService):
             "deleting events", _DELETE_EVENTS, (app_name, user_id, session_id, list(event_ids))
         )
 
+    async def _append_events(
+        self, *, app_name: str, user_id: str, session_id: str, records: Sequence[EventRecord]
+    ) -> int:
+        if held_lock(self._db, (app_name, user_id, session_id)) is not None:
+            # A run lock held here routes appends through its connection: one by one.
+            return await super()._append_events(
+                app_name=app_name, user_id=user_id, session_id=session_id, records=records
+            )
+        batch = [_append_params(app_name, user_id, session_id, r) for r in records]
+
+        async def append(conn: psycopg.AsyncConnection) -> list[tuple[Any, ...]]:
+            # One transaction, pipelined: an import's speed, each statement an append.
+            async with conn.transaction(), conn.pipeline():
+                cursors = [await conn.execute(_APPEND, params) for params in batch]
+                return [row for c in cursors if (row := await c.fetchone()) is not None]
+
+        rows = await self._db.run("importing events", append)
+        if any(not found for found, _ in rows):
+            raise missing_session(app_name, user_id, session_id)
+        return sum(1 for _, inserted in rows if inserted)
+
     async def _append_event(
         self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
     ) -> bool:
-        event = record.event
-        params = {
-            "app": app_name,
-            "user": user_id,
-            "sid": session_id,
-            "eid": event.id,
-            "inv": event.invocation_id,
-            "ts": event.timestamp,
-            "payload": record.json,
-            "delta": _json_or_none(record.session_delta),
-            "app_delta": _json_or_none(record.app_delta),
-            "user_delta": _json_or_none(record.user_delta),
-        }
+        params = _append_params(app_name, user_id, session_id, record)
         held = held_lock(self._db, (app_name, user_id, session_id))
         if held is None:
             row = await self._db.fetch_one("appending an event", _APPEND, params)
@@ -345,6 +355,24 @@ class PostgresSessionService(PostgresService, BaseSessionService):
         if not found:
             raise missing_session(app_name, user_id, session_id)
         return bool(inserted)
+
+
+def _append_params(
+    app_name: str, user_id: str, session_id: str, record: EventRecord
+) -> dict[str, Any]:
+    event = record.event
+    return {
+        "app": app_name,
+        "user": user_id,
+        "sid": session_id,
+        "eid": event.id,
+        "inv": event.invocation_id,
+        "ts": event.timestamp,
+        "payload": record.json,
+        "delta": _json_or_none(record.session_delta),
+        "app_delta": _json_or_none(record.app_delta),
+        "user_delta": _json_or_none(record.user_delta),
+    }
 
 
 def _json(value: Any) -> str:
