@@ -165,7 +165,7 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
         params = (
             app_name,
             user_id,
-            session_id or "",
+            scope_column(session_id),
             filename,
             version,
             data.kind,
@@ -189,5 +189,5 @@ class PostgresArtifactService(PostgresService, BaseArtifactService):
         await self._db.execute(
             "deleting artifact versions",
             _DELETE + " AND version = ANY(%s)",
-            (app_name, user_id, session_id or "", filename, list(versions)),
+            (app_name, user_id, scope_column(session_id), filename, list(versions)),
         )

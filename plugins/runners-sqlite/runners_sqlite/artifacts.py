@@ -133,7 +133,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
         filename: str,
         versions: Sequence[int],
     ) -> None:
-        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        key = (app_name, user_id, scope_column(session_id), filename)
         numbers = list(versions)
 
         def delete(conn: sqlite3.Connection) -> None:
@@ -158,7 +158,7 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
         data: ArtifactData,
         create_time: float,
     ) -> bool:
-        key = (app_name, user_id, session_id or USER_SCOPE, filename)
+        key = (app_name, user_id, scope_column(session_id), filename)
         metadata = to_json(data.custom_metadata).decode()
         row = (*key, version, data.kind, data.mime_type, metadata, create_time, data.data)
 
