@@ -69,6 +69,15 @@ class BackendError(RunnersError):
     """A storage backend failed (unreachable, corrupt, too new, ...)."""
 
 
+class UnreadableEventError(BackendError):
+    """A stored event cannot be decoded; ``position`` (1-based, among those loaded) and
+    ``event_id`` (None if even that is unreadable) name it."""
+
+    def __init__(self, message: str, *, position: int, event_id: str | None) -> None:
+        self.position, self.event_id = position, event_id
+        super().__init__(message)
+
+
 class RetryableBackendError(BackendError):
     """A transient backend failure; the operation did not take effect and may be retried."""
 

@@ -15,7 +15,7 @@ MAX_ARTIFACT_NAME_LENGTH = 1024
 
 # Printable, no path separators, no whitespace at either end: safe as a key in
 # every backend (SQL row, Redis key segment, file path component, S3 key).
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=:\-]*$")
+_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+=:\-]*")
 
 
 def validate_id(kind: str, value: object) -> str:
@@ -31,13 +31,13 @@ def validate_id(kind: str, value: object) -> str:
     if kind == "app_name" and "/" in value:
         # Vertex-style resource names ("projects/p/locations/l/reasoningEngines/1"):
         # each segment must be a plain identifier, so no path can climb out.
-        if all(_ID_PATTERN.match(segment) for segment in value.split("/")):
+        if all(_ID_PATTERN.fullmatch(segment) for segment in value.split("/")):
             return value
         raise ValidationError(
             f"app_name {value!r} is not a valid identifier: '/'-separated segments must each "
             "use letters, digits and . _ @ + = : - (starting with a letter or digit)"
         )
-    if not _ID_PATTERN.match(value):
+    if not _ID_PATTERN.fullmatch(value):
         raise ValidationError(
             f"{kind} {value!r} is not a valid identifier: use letters, digits and . _ @ + = : -"
             " (starting with a letter or digit)"

@@ -22,6 +22,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
+from pydantic_core import PydanticSerializationError
+
 from runners_core.errors import SessionBusyError, SessionNotFoundError, ValidationError
 from runners_core.events import Event
 from runners_core.identifiers import validate_id
@@ -36,10 +38,12 @@ from runners_core.sessions.session import (
     Session,
 )
 from runners_core.sessions.state import State, merge_state, split_state_delta, without_temp
+from runners_core.sessions.storable import check_event_storable, check_state
 
 DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 10_000
+_PLAIN_DATA = "store strings, numbers, booleans, None, and lists and dicts of them"
 
 
 @dataclass
@@ -110,6 +114,7 @@ class BaseSessionService(ABC):
         validate_id("app_name", app_name)
         validate_id("user_id", user_id)
         session_id = validate_id("session_id", session_id) if session_id else new_session_id()
+        check_state(state or {})
         scoped = split_state_delta(state or {})
         stored = await self._create_session(
             app_name=app_name,
@@ -264,24 +269,31 @@ class BaseSessionService(ABC):
         if event.partial:
             return event
         delta = event.actions.state_delta
-        if delta:
-            for key, value in delta.items():
-                if key.startswith(State.TEMP_PREFIX):
-                    session.state[key] = value
-            trimmed = without_temp(delta)
-            if len(trimmed) != len(delta):
-                event.actions.state_delta = trimmed
+        temp = {k: v for k, v in delta.items() if k.startswith(State.TEMP_PREFIX)}
+        kept = without_temp(delta) if temp else delta
+        check_state(kept, "state_delta")  # temp: values are never stored: anything goes
+        check_event_storable(event)
+        if temp:
+            event.actions.state_delta = kept
         if self._route == "public":
+            session.state.update(temp)
             session.state.update(event.actions.state_delta)
             session.events.append(event)
             return event
-        record = self.encode_event(event)
+        try:
+            record = self.encode_event(event)
+        except BaseException:
+            if temp:  # refused: the caller's event is left as it was given
+                event.actions.state_delta = delta
+            raise
         inserted = await self._append_event(
             app_name=session.app_name,
             user_id=session.user_id,
             session_id=session.id,
             record=record,
         )
+        # Only now: a refused event must not change the live session, not even temp: keys.
+        session.state.update(temp)
         if inserted:
             session.state.update(record.event.actions.state_delta)
             session.events.append(record.event)
@@ -334,10 +346,17 @@ class BaseSessionService(ABC):
 
     def encode_event(self, event: Event) -> EventRecord:
         """Serialise *event* once, enforce the size limit and split its state delta."""
-        payload = event.model_dump_json(exclude_none=True)
-        if len(payload) > self.max_event_bytes:
+        try:
+            payload = event.model_dump_json(exclude_none=True)
+        except PydanticSerializationError as exc:
             raise ValidationError(
-                f"event {event.id} is {len(payload)} bytes serialised; the limit is "
+                f"event {event.id} cannot be stored as JSON ({exc}); {_PLAIN_DATA}"
+            ) from None
+        # A character is at most 4 UTF-8 bytes: count bytes only when it could matter.
+        size = len(payload) if len(payload) * 4 <= self.max_event_bytes else len(payload.encode())
+        if size > self.max_event_bytes:
+            raise ValidationError(
+                f"event {event.id} is {size} bytes serialised (UTF-8); the limit is "
                 f"{self.max_event_bytes} (max_event_bytes). Store large data as an artifact "
                 "and reference it from the event"
             )

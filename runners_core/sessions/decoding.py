@@ -11,12 +11,13 @@ re-enable a collector the application had disabled.)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from runners_core.errors import BackendError
+from runners_core.errors import BackendError, UnreadableEventError
 from runners_core.events import Event
 
 _EVENT_LIST: TypeAdapter[list[Event]] | None = None
@@ -37,9 +38,36 @@ def decode_events(payloads: Sequence[str], *, where: str = "the backend") -> lis
         try:
             Event.model_validate_json(payload)
         except PydanticValidationError as exc:
-            raise BackendError(
-                f"stored event {position} of {len(payloads)} loaded from {where} cannot be "
-                f"read back ({exc.errors()[0]['msg']}); it was changed outside runners-core "
-                "or written by an incompatible version"
-            ) from None
+            raise unreadable_event(position, len(payloads), payload, where, exc) from None
     raise BackendError(f"the events loaded from {where} cannot be read back as one list")
+
+
+_EVENT_ID = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
+
+
+def unreadable_event(
+    position: int, total: int, payload: str, where: str, exc: PydanticValidationError
+) -> UnreadableEventError:
+    """The error naming one stored event that cannot be decoded, and how to recover."""
+    found = _EVENT_ID.search(payload[:4096])
+    event_id = found.group(1) if found else None
+    named = f"(id {event_id!r}) " if event_id else ""
+    before = (
+        f"list_events(..., page_size={position - 1}) still returns the {position - 1} "
+        "event(s) before it, so they can be exported; "
+        if position > 1
+        else ""
+    )
+    return UnreadableEventError(
+        f"stored event {position} of {total} {named}loaded from {where} cannot be read back "
+        f"({exc.errors()[0]['msg']} at {_location(exc)}). It was stored by a version that did "
+        "not validate writes, written by an incompatible version, or edited outside "
+        f"runners-core. {before}delete_session removes the session",
+        position=position,
+        event_id=event_id,
+    )
+
+
+def _location(exc: PydanticValidationError) -> str:
+    loc = exc.errors()[0].get("loc", ())
+    return ".".join(str(part) for part in loc) or "the top level"

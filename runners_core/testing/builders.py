@@ -62,6 +62,7 @@ BAD_IDS: tuple[object, ...] = (
     " leading-space",
     "nul\x00byte",
     "new\nline",
+    "trailing-newline\n",
     "x" * 257,
     42,
 )

@@ -13,6 +13,7 @@ from runners_core.testing.sessions.paging import Paging
 from runners_core.testing.sessions.payloads import Payloads
 from runners_core.testing.sessions.retention import Retention
 from runners_core.testing.sessions.state_scopes import StateScopes
+from runners_core.testing.sessions.storable import Storable
 from runners_core.testing.sessions.ttl import Ttl
 from runners_core.testing.sessions.validation import Validation
 
@@ -26,6 +27,7 @@ class SessionServiceContract(
     Imports,
     Isolation,
     Validation,
+    Storable,
     Payloads,
     Concurrency,
     CrossProcess,

@@ -1,0 +1,110 @@
+"""What may be stored: values that serialise to JSON and load back as they were.
+
+A value that serialises but cannot be parsed again (nested deeper than the JSON
+parser's recursion limit, ``inf``/``nan`` written as ``null`` into a float field)
+would make its whole session unreadable. So every write is checked here first,
+once, in the base classes; the error names the state key or event field.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel
+
+from runners_core.errors import ValidationError
+
+MAX_DEPTH = 64
+"""How deeply lists and dicts may nest inside one state value or event field.
+
+pydantic's JSON parser refuses documents nested ~200 levels deep; an event wraps
+a value in a few levels of its own, so 64 leaves a wide margin on every backend.
+"""
+
+_HINT = "store strings, numbers, booleans, None, and lists and dicts of them"
+
+
+def check_state(state: dict[str, Any], what: str = "state") -> None:
+    """Raise ValidationError unless every key and value of *state* can be stored."""
+    if not isinstance(state, dict):
+        raise ValidationError(f"{what} must be a dict, got {type(state).__name__}")
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise ValidationError(
+                f"{what} key {key!r} is a {type(key).__name__}; state keys must be strings"
+            )
+        _check_text(key, f"{what} key {key[:80]!r}")
+        check_value(value, f"{what}[{key!r}]")
+
+
+def check_value(value: Any, where: str) -> None:
+    """Raise ValidationError (naming *where*) unless *value* is plain, finite JSON data."""
+    _walk(value, where, 0)
+
+
+def check_event_storable(event: BaseModel) -> None:
+    """Raise ValidationError naming the field of *event* that could not be loaded again."""
+    _walk_model(event, f"event {getattr(event, 'id', '?')}", 0)
+
+
+def _walk_model(model: BaseModel, where: str, depth: int) -> None:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is None:
+            continue
+        _walk(value, f"{where}.{name}", depth + 1, in_model=True)
+
+
+def _walk(value: Any, where: str, depth: int, *, in_model: bool = False) -> None:
+    if depth > MAX_DEPTH:
+        where = where if len(where) <= 120 else where[:100] + "..."
+        raise ValidationError(
+            f"{where} is nested more than {MAX_DEPTH} levels deep; it could not be loaded "
+            "again. Flatten it, or store it as an artifact"
+        )
+    if isinstance(value, str):
+        _check_text(value, where)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(
+                f"{where} is {value!r}; JSON has no infinity or NaN, so it could not be loaded "
+                "again. Store a finite number, None or a string"
+            )
+    elif value is None or isinstance(value, int):
+        return
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(
+                    f"{where} has the key {key!r} ({type(key).__name__}); keys must be strings "
+                    "(JSON objects have string keys only)"
+                )
+            _check_text(key, f"{where} key")
+            _walk(item, f"{where}[{key!r}]", depth + 1, in_model=in_model)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _walk(item, f"{where}[{index}]", depth + 1, in_model=in_model)
+    elif isinstance(value, BaseModel):
+        if not in_model:
+            raise ValidationError(
+                f"{where} holds a {type(value).__name__} model, which reads back as a plain "
+                f"dict; store value.model_dump(mode='json') instead"
+            )
+        _walk_model(value, where, depth)
+    elif not in_model:
+        raise ValidationError(
+            f"{where} holds a value of type {type(value).__name__}, which does not read back "
+            f"from JSON as it was written; {_HINT}"
+        )
+    # Else a typed model field (bytes, enum, ...): its pydantic serialiser handles it.
+
+
+def _check_text(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            f"{where} contains {text[exc.start : exc.end]!r} at position {exc.start}, a lone "
+            "surrogate that is not valid Unicode text; it cannot be stored as UTF-8"
+        ) from None
