@@ -46,15 +46,16 @@ _EVENT_ID = re.compile(r'"id"\s*:\s*"([^"\\]{1,200})"')
 
 
 def unreadable_event(
-    position: int, total: int, payload: str, where: str, exc: PydanticValidationError
+    position: int, total: int, payload: str | bytes, where: str, exc: PydanticValidationError
 ) -> UnreadableEventError:
     """The error naming one stored event that cannot be decoded, and how to recover."""
-    found = _EVENT_ID.search(payload[:4096])
+    head = payload[:4096]
+    found = _EVENT_ID.search(head if isinstance(head, str) else head.decode(errors="replace"))
     event_id = found.group(1) if found else None
     named = f"(id {event_id!r}) " if event_id else ""
     before = (
-        f"list_events(..., page_size={position - 1}) still returns the {position - 1} "
-        "event(s) before it, so they can be exported; "
+        f"The {position - 1} event(s) before it still load (session.events[:{position - 1}], "
+        f"list_events(..., page_size={position - 1})), so they can be exported; "
         if position > 1
         else ""
     )

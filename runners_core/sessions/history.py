@@ -21,6 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from runners_core.errors import BackendError
 from runners_core.events import Event
+from runners_core.sessions.decoding import unreadable_event
 
 Payload = str | bytes
 Loader = Callable[[], Sequence[Payload]]
@@ -180,11 +181,8 @@ class EventHistory(MutableSequence[Event]):
         try:
             event = Event.model_validate_json(item)
         except PydanticValidationError as exc:
-            raise BackendError(
-                f"stored event {self._missing + i + 1} of {len(self)} loaded from {self._where} "
-                f"cannot be read back ({exc.errors()[0]['msg']}); it was changed outside "
-                "runners-core or written by an incompatible version"
-            ) from None
+            position = self._missing + i + 1
+            raise unreadable_event(position, len(self), item, self._where, exc) from None
         self._items[i] = event
         return event
 

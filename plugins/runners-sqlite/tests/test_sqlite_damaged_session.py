@@ -20,7 +20,7 @@ from runners_core.events import Event
 
 async def test_a_damaged_event_is_named_and_the_rest_stays_reachable(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    service = SqliteSessionService(f"sqlite:///{path}?event_cache_mb=0")
+    service = SqliteSessionService(f"sqlite:///{path}")
     key = {"app_name": "a", "user_id": "u", "session_id": "s"}
     session = await service.create_session(**key)
     for n in range(3):
@@ -31,13 +31,17 @@ async def test_a_damaged_event_is_named_and_the_rest_stays_reachable(tmp_path: P
         conn.execute(
             "UPDATE events SET payload = ? WHERE event_id = 'good-2'", (json.dumps(damaged),)
         )
+    loaded = await service.get_session(**key)
+    assert [e.id for e in loaded.events[:2]] == ["good-0", "good-1"]
     with pytest.raises(UnreadableEventError) as failed:
-        await service.get_session(**key)
+        list(loaded.events)
     message = str(failed.value)
     assert failed.value.event_id == "bad-one" and failed.value.position == 3
     assert "stored event 3 of 3 (id 'bad-one')" in message
     assert "timestamp" in message and "list_events(..., page_size=2)" in message
-    assert "delete_session" in message
+    assert "session.events[:2]" in message and "delete_session" in message
+    with pytest.raises(UnreadableEventError, match="bad-one"):
+        await service.list_events(**key)
     before = await service.list_events(**key, page_size=2)
     assert [e.id for e in before.events] == ["good-0", "good-1"]
     await service.delete_session(**key)
