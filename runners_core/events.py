@@ -28,6 +28,7 @@ from runners_core.model_response import (
     UsageMetadata,
     VoiceActivity,
 )
+from runners_core.state_ops import StateOp
 from runners_core.wire import WireModel
 
 # A set has no order; written sorted, the stored JSON is deterministic (as ADK's).
@@ -79,6 +80,9 @@ class EventActions(WireModel):
     """
 
     state_delta: dict[str, Any] = Field(default_factory=dict)
+    #: Atomic state changes applied after ``state_delta`` (a runners-core extension, so
+    #: None rather than empty: ADK's JSON stays unchanged when none is used; docs/state.md).
+    state_ops: list[StateOp] | None = None
     artifact_delta: dict[str, int] = Field(default_factory=dict)
     transfer_to_agent: str | None = None
     transfer_reason: str | None = None
@@ -98,6 +102,7 @@ class EventActions(WireModel):
     def is_empty(self) -> bool:
         return not (
             self.state_delta
+            or self.state_ops
             or self.artifact_delta
             or self.transfer_to_agent
             or self.escalate

@@ -10,6 +10,7 @@ from runners_core.content import Content, Part
 from runners_core.errors import RunnersError
 from runners_core.events import Event, EventActions
 from runners_core.sessions.state import State
+from runners_core.state_ops import StateOp
 
 if TYPE_CHECKING:
     from runners_core.agents.base_agent import BaseAgent
@@ -29,6 +30,7 @@ class _Pending:
     """State and artifact changes not yet attached to an event."""
 
     state_delta: dict[str, Any] = field(default_factory=dict)
+    state_ops: list[StateOp] = field(default_factory=list)
     artifact_delta: dict[str, int] = field(default_factory=dict)
 
 
@@ -117,7 +119,8 @@ class InvocationContext:
     @property
     def state(self) -> State:
         """The session state; assignments are stored with the agent's next event."""
-        return State(self.session.state, self._shared.for_branch(self.branch).state_delta)
+        pending = self._shared.for_branch(self.branch)
+        return State(self.session.state, pending.state_delta, pending.state_ops)
 
     # ------------------------------------------------------------------ events
 
@@ -134,22 +137,28 @@ class InvocationContext:
     def take_pending_actions(self, event: Event) -> Event:
         """Return *event* with its branch's pending state and artifact changes merged in."""
         pending = self._shared.pending.get(event.branch)
-        if pending is None or not (pending.state_delta or pending.artifact_delta):
+        if pending is None or not (
+            pending.state_delta or pending.state_ops or pending.artifact_delta
+        ):
             return event
         actions = event.actions
         merged = actions.model_copy(
             update={
                 "state_delta": {**pending.state_delta, **actions.state_delta},
+                "state_ops": [*pending.state_ops, *(actions.state_ops or [])] or None,
                 "artifact_delta": {**pending.artifact_delta, **actions.artifact_delta},
             }
         )
         pending.state_delta = {}
+        pending.state_ops.clear()  # in place: State views of this context hold the list
         pending.artifact_delta = {}
         return event.model_copy(update={"actions": merged})
 
     def has_pending_actions(self) -> bool:
         pending = self._shared.pending.get(self.branch)
-        return pending is not None and bool(pending.state_delta or pending.artifact_delta)
+        return pending is not None and bool(
+            pending.state_delta or pending.state_ops or pending.artifact_delta
+        )
 
     def pending_actions_event(self) -> Event:
         """An event carrying only the pending actions (used when the agent ends with some)."""

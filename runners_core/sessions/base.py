@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 from abc import ABC
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
@@ -39,6 +39,7 @@ from runners_core.sessions.session import (
 )
 from runners_core.sessions.state import State, merge_state, split_state_delta, without_temp
 from runners_core.sessions.storable import check_event_storable, check_state
+from runners_core.state_ops import MISSING, StateOp, apply_op, check_op, resolve_ops
 
 DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
 DEFAULT_PAGE_SIZE = 100
@@ -62,13 +63,58 @@ class StoredSession:
 
 @dataclass(frozen=True)
 class EventRecord:
-    """An event ready to store: the model, its JSON form and its split state delta."""
+    """An event ready to store: the model, its JSON form and its split state delta.
+
+    Events with atomic operations (``actions.state_ops``) carry them split by scope
+    too. A backend applies them inside the append's transaction: it reads the
+    stored values of :meth:`op_keys` and stores :meth:`deltas_with_ops` instead
+    of the plain deltas; ``op_results`` then holds what the operations stored.
+    """
 
     event: Event
     json: str
     app_delta: dict[str, Any]
     user_delta: dict[str, Any]
     session_delta: dict[str, Any]
+    app_ops: list[StateOp] = field(default_factory=list)
+    user_ops: list[StateOp] = field(default_factory=list)
+    session_ops: list[StateOp] = field(default_factory=list)
+    op_results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_ops(self) -> bool:
+        return bool(self.app_ops or self.user_ops or self.session_ops)
+
+    def op_keys(self) -> tuple[list[str], list[str], list[str]]:
+        """The (unprefixed) app, user and session keys the operations read."""
+        return (
+            list(dict.fromkeys(op.key for op in self.app_ops)),
+            list(dict.fromkeys(op.key for op in self.user_ops)),
+            list(dict.fromkeys(op.key for op in self.session_ops)),
+        )
+
+    def deltas_with_ops(
+        self,
+        read_app: Callable[[str], Any],
+        read_user: Callable[[str], Any],
+        read_session: Callable[[str], Any],
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """The app, user and session deltas with the operations applied to stored values.
+
+        Each ``read_*(key)`` returns the value stored now, or ``MISSING``; call this
+        inside the transaction that stores the result.
+        """
+        self.op_results.clear()
+        scopes = []
+        for prefix, delta, ops, read in (
+            (State.APP_PREFIX, self.app_delta, self.app_ops, read_app),
+            (State.USER_PREFIX, self.user_delta, self.user_ops, read_user),
+            ("", self.session_delta, self.session_ops, read_session),
+        ):
+            results = resolve_ops(ops, delta, read) if ops else {}
+            self.op_results.update({prefix + key: value for key, value in results.items()})
+            scopes.append({**delta, **results} if results else delta)
+        return scopes[0], scopes[1], scopes[2]
 
 
 def new_session_id() -> str:
@@ -272,19 +318,25 @@ class BaseSessionService(ABC):
         temp = {k: v for k, v in delta.items() if k.startswith(State.TEMP_PREFIX)}
         kept = without_temp(delta) if temp else delta
         check_state(kept, "state_delta")  # temp: values are never stored: anything goes
+        given_ops = event.actions.state_ops
+        ops = given_ops or []
+        temp_ops = [op for op in ops if check_op(op).key.startswith(State.TEMP_PREFIX)]
         check_event_storable(event)
         if temp:
             event.actions.state_delta = kept
+        if temp_ops:
+            event.actions.state_ops = [op for op in ops if op not in temp_ops] or None
         if self._route == "public":
             session.state.update(temp)
             session.state.update(event.actions.state_delta)
+            _apply_locally(session.state, ops)  # not atomic: the service stores on its own
             session.events.append(event)
             return event
         try:
             record = self.encode_event(event)
         except BaseException:
-            if temp:  # refused: the caller's event is left as it was given
-                event.actions.state_delta = delta
+            # Refused: the caller's event is left as it was given.
+            event.actions.state_delta, event.actions.state_ops = delta, given_ops
             raise
         inserted = await self._append_event(
             app_name=session.app_name,
@@ -294,8 +346,10 @@ class BaseSessionService(ABC):
         )
         # Only now: a refused event must not change the live session, not even temp: keys.
         session.state.update(temp)
+        _apply_locally(session.state, temp_ops)
         if inserted:
             session.state.update(record.event.actions.state_delta)
+            session.state.update(record.op_results)
             session.events.append(record.event)
             session.last_update_time = record.event.timestamp
         return record.event
@@ -361,7 +415,10 @@ class BaseSessionService(ABC):
                 "and reference it from the event"
             )
         scoped = split_state_delta(event.actions.state_delta)
-        return EventRecord(event, payload, scoped.app, scoped.user, scoped.session)
+        app_ops, user_ops, session_ops = _split_ops(event.actions.state_ops or [])
+        return EventRecord(
+            event, payload, scoped.app, scoped.user, scoped.session, app_ops, user_ops, session_ops
+        )
 
     @staticmethod
     def decode_event(payload: str | bytes) -> Event:
@@ -544,6 +601,27 @@ def decode_page_token(token: str, arity: int) -> list[Any]:
             f"page_token {token!r} is not a token this service issued; pass the "
             "next_page_token of a previous response, or None for the first page"
         ) from None
+
+
+def _split_ops(ops: list[StateOp]) -> tuple[list[StateOp], list[StateOp], list[StateOp]]:
+    """Operations by scope, app and user keys without their prefix (as deltas are split)."""
+    app: list[StateOp] = []
+    user: list[StateOp] = []
+    session: list[StateOp] = []
+    for op in ops:
+        if op.key.startswith(State.APP_PREFIX):
+            app.append(op.model_copy(update={"key": op.key[len(State.APP_PREFIX) :]}))
+        elif op.key.startswith(State.USER_PREFIX):
+            user.append(op.model_copy(update={"key": op.key[len(State.USER_PREFIX) :]}))
+        else:
+            session.append(op)
+    return app, user, session
+
+
+def _apply_locally(state: dict[str, Any], ops: list[StateOp]) -> None:
+    """Apply ``temp:`` operations to the live session (they are never stored)."""
+    for op in ops:
+        state[op.key] = apply_op(op, state.get(op.key, MISSING))
 
 
 def _page_size(page_size: int | None) -> int:

@@ -17,6 +17,7 @@ from runners_core.sessions.base import (
     encode_page_token,
     missing_session,
 )
+from runners_core.state_ops import MISSING
 
 # How many of the newest events a load copies; older ones are read if asked for.
 _TAIL = 32
@@ -165,11 +166,21 @@ class InMemorySessionService(BaseSessionService):
             raise missing_session(app_name, user_id, session_id)
         if record.event.id in row.event_ids:
             return False
+        app_delta, user_delta = record.app_delta, record.user_delta
+        session_delta = record.session_delta
+        if record.has_ops:  # nothing else runs between this read and the write below
+            app_state = self._app_state.get(app_name, {})
+            user_state = self._user_state.get((app_name, user_id), {})
+            app_delta, user_delta, session_delta = record.deltas_with_ops(
+                lambda key: app_state.get(key, MISSING),
+                lambda key: user_state.get(key, MISSING),
+                lambda key: row.state.get(key, MISSING),
+            )
         row.payloads.append(record.json)
         row.timestamps.append(record.event.timestamp)
         row.event_ids.add(record.event.id)
-        row.state.update(record.session_delta)
-        self._apply_scopes(app_name, user_id, record.app_delta, record.user_delta)
+        row.state.update(session_delta)
+        self._apply_scopes(app_name, user_id, app_delta, user_delta)
         row.last_update_time = record.event.timestamp
         return True
 

@@ -21,6 +21,16 @@ class TestAdkStyleSessions(SessionServiceContract):
         "test_oversize_event_is_rejected_and_not_stored": BEYOND_ADK + "max_event_bytes",
         "test_a_refused_event_leaves_the_live_session_unchanged": BEYOND_ADK + "max_event_bytes",
         "test_max_event_bytes_counts_utf8_bytes": BEYOND_ADK + "max_event_bytes",
+        **{
+            name: BEYOND_ADK + "atomic state_ops (the service stores state on its own)"
+            for name in (
+                "test_concurrent_sessions_of_one_user_lose_no_atomic_update",
+                "test_concurrent_users_of_one_app_lose_no_atomic_update",
+                "test_each_operation_applies_to_the_stored_value",
+                "test_plain_write_then_operation_in_one_event",
+                "test_a_retried_event_applies_its_operations_once",
+            )
+        },
         "test_unloadable_state_values_are_refused_naming_the_key": (
             "create_session is the service's own; it does not validate state values"
         ),

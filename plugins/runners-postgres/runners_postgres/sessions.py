@@ -8,7 +8,7 @@ Runs are serialised across processes with advisory locks (:mod:`.locking`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
@@ -26,6 +26,7 @@ from runners_core.sessions.base import (
     missing_session,
     session_busy_error,
 )
+from runners_core.state_ops import MISSING
 from runners_postgres.locking import advisory_lock, held_lock
 from runners_postgres.service import PostgresService
 
@@ -316,8 +317,10 @@ class PostgresSessionService(PostgresService, BaseSessionService):
     async def _append_events(
         self, *, app_name: str, user_id: str, session_id: str, records: Sequence[EventRecord]
     ) -> int:
-        if held_lock(self._db, (app_name, user_id, session_id)) is not None:
-            # A run lock held here routes appends through its connection: one by one.
+        held = held_lock(self._db, (app_name, user_id, session_id))
+        if held is not None or any(r.has_ops for r in records):
+            # A run lock held here routes appends through its connection, and state
+            # operations need their own transaction each: one by one.
             return await super()._append_events(
                 app_name=app_name, user_id=user_id, session_id=session_id, records=records
             )
@@ -340,14 +343,13 @@ class PostgresSessionService(PostgresService, BaseSessionService):
         params = _append_params(app_name, user_id, session_id, record)
         held = held_lock(self._db, (app_name, user_id, session_id))
         if held is None:
-            row = await self._db.fetch_one("appending an event", _APPEND, params)
+            row = await self._db.run("appending an event", _appender(record, params))
         else:
             # Through the lock's own connection: if the lock is lost, so is this append.
             async with held.mutex:
-                row = await self._db.fetch_one(
+                row = await self._db.run(
                     "appending an event (on the session lock's connection)",
-                    _APPEND,
-                    params,
+                    _appender(record, params),
                     held.conn,
                 )
         assert row is not None
@@ -373,6 +375,54 @@ def _append_params(
         "app_delta": _json_or_none(record.app_delta),
         "user_delta": _json_or_none(record.user_delta),
     }
+
+
+_LOCK_SCOPES = """
+INSERT INTO app_states (app_name, state) VALUES (%(app)s, '{}') ON CONFLICT DO NOTHING;
+INSERT INTO user_states (app_name, user_id, state) VALUES (%(app)s, %(user)s, '{}')
+ON CONFLICT DO NOTHING
+"""
+_READ_SCOPES = """
+SELECT s.state, a.state, u.state FROM sessions s, app_states a, user_states u
+WHERE s.app_name = %(app)s AND s.user_id = %(user)s AND s.id = %(sid)s
+AND a.app_name = %(app)s AND u.app_name = %(app)s AND u.user_id = %(user)s
+FOR UPDATE
+"""
+
+
+def _appender(
+    record: EventRecord, params: dict[str, Any]
+) -> Callable[[psycopg.AsyncConnection], Awaitable[tuple[Any, ...] | None]]:
+    """The append as one operation: one statement, or a transaction when it has state ops.
+
+    Operations read the stored scopes with their rows locked (created first, so
+    that there is a row to lock), and store the results with the event.
+    """
+
+    async def append(conn: psycopg.AsyncConnection) -> tuple[Any, ...] | None:
+        if not record.has_ops:
+            return await (await conn.execute(_APPEND, params)).fetchone()
+        async with conn.transaction():
+            for statement in _LOCK_SCOPES.split(";"):
+                await conn.execute(statement, params)
+            found = await (await conn.execute(_READ_SCOPES, params)).fetchone()
+            if found is None:  # no such session: the append below reports it
+                return await (await conn.execute(_APPEND, params)).fetchone()
+            session, app, user = found
+            app_delta, user_delta, session_delta = record.deltas_with_ops(
+                lambda key: app.get(key, MISSING),
+                lambda key: user.get(key, MISSING),
+                lambda key: session.get(key, MISSING),
+            )
+            with_ops = {
+                **params,
+                "delta": _json_or_none(session_delta),
+                "app_delta": _json_or_none(app_delta),
+                "user_delta": _json_or_none(user_delta),
+            }
+            return await (await conn.execute(_APPEND, with_ops)).fetchone()
+
+    return append
 
 
 def _json(value: Any) -> str:

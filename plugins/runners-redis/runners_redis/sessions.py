@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
+
+from redis.exceptions import WatchError
 
 from runners_core.errors import SessionExistsError
 from runners_core.events import Event
@@ -18,6 +21,7 @@ from runners_core.sessions.base import (
     missing_session,
     session_busy_error,
 )
+from runners_core.state_ops import MISSING
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace, index_member, split_member, user_range
 from runners_redis.lease import hold_lease
@@ -245,6 +249,13 @@ class RedisSessionService(BaseSessionService):
     ) -> int:
         # The append script once per event, in one pipelined round trip: the server runs
         # them in order, each exactly as a single append would.
+        if any(record.has_ops for record in records):  # each needs its own WATCH round
+            stored = 0
+            for record in records:
+                stored += await self._append_event(
+                    app_name=app_name, user_id=user_id, session_id=session_id, record=record
+                )
+            return stored
         keys = self._append_keys(app_name, user_id, session_id)
         async with self._connections.client() as client:
             await APPEND.load(client)
@@ -265,18 +276,28 @@ class RedisSessionService(BaseSessionService):
             self.keys.user_state(app_name, user_id),
         ]
 
-    def _append_args(self, record: EventRecord) -> list[Any]:
+    def _append_args(
+        self,
+        record: EventRecord,
+        deltas: tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]] | None = None,
+    ) -> list[Any]:
+        """The append script's ARGV; *deltas* (app, user, session) replace the record's."""
+        app_delta, user_delta, session_delta = deltas or (
+            record.app_delta,
+            record.user_delta,
+            record.session_delta,
+        )
         return [
             record.event.id,
             record.json,
             encode_float(record.event.timestamp),
             self.settings.ttl_ms,
-            len(record.session_delta),
-            len(record.app_delta),
-            len(record.user_delta),
-            *encode_pairs(record.session_delta),
-            *encode_pairs(record.app_delta),
-            *encode_pairs(record.user_delta),
+            len(session_delta),
+            len(app_delta),
+            len(user_delta),
+            *encode_pairs(session_delta),
+            *encode_pairs(app_delta),
+            *encode_pairs(user_delta),
         ]
 
     async def _append_event(
@@ -284,10 +305,45 @@ class RedisSessionService(BaseSessionService):
     ) -> bool:
         keys = self._append_keys(app_name, user_id, session_id)
         async with self._connections.client() as client:
-            status = await APPEND(client, keys, self._append_args(record))
+            if record.has_ops:
+                status = await self._append_with_ops(client, keys, record)
+            else:
+                status = await APPEND(client, keys, self._append_args(record))
         if status == -1:
             raise missing_session(app_name, user_id, session_id)
         return status == 1
+
+    async def _append_with_ops(
+        self, client: Any, script_keys: list[str], record: EventRecord
+    ) -> int:
+        """Apply the record's state operations optimistically: WATCH, read, MULTI, append.
+
+        If another writer changes a watched state hash in between, EXEC does nothing
+        and the operations are computed again from the new values.
+        """
+        state_key, app_key, user_key = script_keys[1], script_keys[-2], script_keys[-1]
+        app_keys, user_keys, session_keys = record.op_keys()
+        while True:
+            async with client.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(state_key, app_key, user_key)
+                    read = {}
+                    for key, fields in ((app_key, app_keys), (user_key, user_keys)):
+                        values = await pipe.hmget(key, fields) if fields else []
+                        read[key] = _stored(fields, values)
+                    values = await pipe.hmget(state_key, session_keys) if session_keys else []
+                    read[state_key] = _stored(session_keys, values)
+                    app_delta, user_delta, session_delta = record.deltas_with_ops(
+                        _reader(read[app_key]), _reader(read[user_key]), _reader(read[state_key])
+                    )
+                    args = self._append_args(record, (app_delta, user_delta, session_delta))
+                    pipe.multi()
+                    # EVAL, not EVALSHA: a NOSCRIPT reply would only show after EXEC.
+                    pipe.eval(APPEND.source, len(script_keys), *script_keys, *args)
+                    (status,) = await pipe.execute()
+                    return int(status)
+                except WatchError:
+                    continue
 
     @asynccontextmanager
     async def _process_lock(
@@ -332,3 +388,12 @@ def _later(first: str, second: str) -> str:
     if first == "-":
         return second
     return first if first[1:] > second[1:] else second
+
+
+def _stored(fields: list[str], values: list[str | None]) -> dict[str, Any]:
+    """HMGET results as a dict of decoded values; fields not stored are left out."""
+    return {f: json.loads(v) for f, v in zip(fields, values, strict=True) if v is not None}
+
+
+def _reader(stored: dict[str, Any]) -> Callable[[str], Any]:
+    return lambda key: stored.get(key, MISSING)

@@ -358,14 +358,17 @@ def _append_one(
     if conn.execute(_INSERT_EVENT, values).rowcount == 0:
         return False  # already stored: a retry changes nothing
     conn.execute("UPDATE sessions SET update_time = ? WHERE pk = ?", (event.timestamp, pk))
+    scoped = (rows.session, rows.app, rows.user)
+    if rows.record.has_ops:  # read and written under this transaction's write lock
+        scoped = state_tables.apply_ops(conn, rows.record, app_name, user_id, pk)
     state_tables.write_scopes(
         conn,
         app_name=app_name,
         user_id=user_id,
         session_pk=pk,
-        session=rows.session,
-        app=rows.app,
-        user=rows.user,
+        session=scoped[0],
+        app=scoped[1],
+        user=scoped[2],
     )
     return True
 

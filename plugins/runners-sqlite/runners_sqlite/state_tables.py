@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
 from runners_core.errors import ValidationError
+from runners_core.sessions.base import EventRecord
+from runners_core.state_ops import MISSING
 
 _UPSERT_APP = (
     "INSERT INTO app_state (app_name, key, value) VALUES (?, ?, ?) "
@@ -85,3 +87,31 @@ def read_session(conn: sqlite3.Connection, session_pk: int) -> dict[str, Any]:
     return decode_rows(
         conn.execute("SELECT key, value FROM session_state WHERE session_pk = ?", (session_pk,))
     )
+
+
+def apply_ops(
+    conn: sqlite3.Connection, record: EventRecord, app_name: str, user_id: str, session_pk: int
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The record's deltas with its atomic operations applied, encoded as session, app, user.
+
+    Runs inside the append's write transaction, so nothing changes between the reads
+    and the writes.
+    """
+
+    def reader(query: str, *scope: Any) -> Callable[[str], Any]:
+        def read(key: str) -> Any:
+            row = conn.execute(query, (*scope, key)).fetchone()
+            return MISSING if row is None else json.loads(row[0])
+
+        return read
+
+    app, user, session = record.deltas_with_ops(
+        reader("SELECT value FROM app_state WHERE app_name = ? AND key = ?", app_name),
+        reader(
+            "SELECT value FROM user_state WHERE app_name = ? AND user_id = ? AND key = ?",
+            app_name,
+            user_id,
+        ),
+        reader("SELECT value FROM session_state WHERE session_pk = ? AND key = ?", session_pk),
+    )
+    return encode_values(session), encode_values(app), encode_values(user)

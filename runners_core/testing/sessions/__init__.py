@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from runners_core.testing.sessions.atomic_state import AtomicState
 from runners_core.testing.sessions.concurrency import Concurrency
 from runners_core.testing.sessions.cross_process import CrossProcess
 from runners_core.testing.sessions.history import History
@@ -30,6 +31,7 @@ class SessionServiceContract(
     Storable,
     Payloads,
     Concurrency,
+    AtomicState,
     CrossProcess,
     Ttl,
     Retention,

@@ -123,3 +123,25 @@ class CrossProcess(SessionSuite):
             f"cross-process run lock: {PROCESSES * LOCK_ROUNDS} read-modify-write runs under "
             f"lock_session left count={count}; updates were lost"
         )
+
+    async def test_processes_on_sessions_of_one_user_lose_no_atomic_update(
+        self, service: BaseSessionService, shared_url: str, tmp_path: Path
+    ) -> None:
+        first = await self.new_session(service)
+        sessions = [first] + [
+            await self.new_session(service, app_name=first.app_name, user_id=first.user_id)
+            for _ in range(PROCESSES - 1)
+        ]
+        keys = [key_of(s) for s in sessions]
+        await _run_workers("ops", shared_url, first, tmp_path, count=EVENTS_PER_PROCESS, keys=keys)
+        state = (await self.reload(service, first)).state
+        total = PROCESSES * EVENTS_PER_PROCESS
+        got = (state.get("user:counter"), state.get("app:counter"))
+        assert got == (total, total), (
+            f"cross-process atomic state: {PROCESSES} processes made {total} increments each of "
+            f"user:counter and app:counter from different sessions; {got} survived"
+        )
+        members = sorted(state.get("user:members") or [])
+        assert members == sorted(
+            f"{n}-{i}" for n in range(PROCESSES) for i in range(EVENTS_PER_PROCESS)
+        ), f"cross-process atomic state: 'add' lost items ({len(members)} of {total})"

@@ -16,6 +16,7 @@ from typing import Any
 
 from runners_core.events import Event, EventActions
 from runners_core.services import session_service_from_url
+from runners_core.state_ops import StateOp
 
 
 def _barrier(directory: Path, name: str, parties: int) -> None:
@@ -68,12 +69,32 @@ async def _lock(service: Any, job: dict[str, Any]) -> dict[str, Any]:
     return {"spans": spans}
 
 
+async def _ops(service: Any, job: dict[str, Any]) -> dict[str, Any]:
+    # Each worker bumps shared user:/app: keys from its own session of one user.
+    session = await service.get_session(**job["keys"][job["worker"]])
+    for i in range(job["count"]):
+        ops = [
+            StateOp(op="increment", key="user:counter", value=1),
+            StateOp(op="increment", key="app:counter", value=1),
+            StateOp(op="add", key="user:members", value=f"{job['worker']}-{i}"),
+        ]
+        event = Event(
+            author="agent",
+            invocation_id=f"inv-{job['worker']}",
+            actions=EventActions(state_ops=ops),
+        )
+        await service.append_event(session, event)
+    return {"done": job["count"]}
+
+
+_ACTIONS = {"append": _append, "lock": _lock, "ops": _ops}
+
+
 async def _main(job: dict[str, Any]) -> dict[str, Any]:
     service = session_service_from_url(job["url"])
     try:
         _barrier(Path(job["barrier"]), str(job["worker"]), job["parties"])
-        action = _append if job["action"] == "append" else _lock
-        return await action(service, job)
+        return await _ACTIONS[job["action"]](service, job)
     finally:
         await service.close()
 
