@@ -81,6 +81,7 @@ EXPECTED = {
             "list state",
             "non-ASCII",
             "user isolation",
+            "atomic state",
         ),
     ),
     "TestBrokenTtlRefresh": (
@@ -181,7 +182,7 @@ def cross_process_run(tmp_path_factory: pytest.TempPathFactory) -> KitRun:
 def test_cross_process_backend_passes_the_whole_kit(cross_process_run: KitRun) -> None:
     assert not cross_process_run.failed_in("TestJsonFile"), cross_process_run.output[-4000:]
     row = cross_process_run.area("TestJsonFile", "cross_process")
-    assert (row["passed"], row["status"]) == (2, "pass"), row
+    assert (row["passed"], row["status"]) == (3, "pass"), row
 
 
 def test_kit_catches_a_lock_that_does_not_cross_processes(cross_process_run: KitRun) -> None:

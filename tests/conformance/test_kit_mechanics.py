@@ -12,6 +12,7 @@ IDEMPOTENCY_TESTS = (
     "test_reappending_does_not_reapply_state",
     "test_concurrent_retries_of_one_event_store_it_once",
     "test_import_events_equals_appending_them",  # bulk import skips ids like append does
+    "test_a_retried_event_applies_its_operations_once",
 )
 
 MECHANICS_SUITES = f"""
@@ -91,7 +92,7 @@ def test_a_fixed_divergence_fails_loudly(mechanics_run: KitRun) -> None:
 
 def test_unclaimed_capability_is_reported_unsupported(mechanics_run: KitRun) -> None:
     row = mechanics_run.area("TestFixedDivergence", "cross_process")
-    assert (row["unsupported"], row["passed"], row["status"]) == (2, 0, "unsupported"), row
+    assert (row["unsupported"], row["passed"], row["status"]) == (3, 0, "unsupported"), row
     reasons = [
         reason
         for name, reason in mechanics_run.skipped.items()
@@ -104,7 +105,7 @@ def test_unclaimed_capability_is_reported_unsupported(mechanics_run: KitRun) -> 
 def test_claimed_capability_without_url_is_reported_untested(mechanics_run: KitRun) -> None:
     assert not mechanics_run.failed_in("TestClaimedButNoUrl"), mechanics_run.output[-3000:]
     row = mechanics_run.area("TestClaimedButNoUrl", "cross_process")
-    assert (row["untestable"], row["status"]) == (2, "untested (fixture missing)"), row
+    assert (row["untestable"], row["status"]) == (3, "untested (fixture missing)"), row
 
 
 def test_ttl_backend_passes_the_ttl_area(mechanics_run: KitRun) -> None:

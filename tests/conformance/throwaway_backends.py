@@ -36,6 +36,7 @@ from runners_core.sessions.base import (
     missing_session,
 )
 from runners_core.sessions.in_memory import InMemorySessionService
+from runners_core.state_ops import MISSING
 
 Data = dict[str, Any]
 
@@ -173,11 +174,18 @@ class JsonFileSessionService(BaseSessionService):
                 raise missing_session(app_name, user_id, session_id)
             if record.event.id in row["ids"]:
                 return False
+            app_state = data["app"].get(app_name, {})
+            user_state = data["user"].get(_key(app_name, user_id), {})
+            app_delta, user_delta, session_delta = record.deltas_with_ops(
+                lambda k: app_state.get(k, MISSING),
+                lambda k: user_state.get(k, MISSING),
+                lambda k: row["state"].get(k, MISSING),
+            )
             row["events"].append(record.json)
             row["ids"].append(record.event.id)
-            row["state"].update(record.session_delta)
+            row["state"].update(session_delta)
             row["time"] = record.event.timestamp
-            self._apply(data, app_name, user_id, record.app_delta, record.user_delta)
+            self._apply(data, app_name, user_id, app_delta, user_delta)
             return True
 
     def _run_lock_file(self, digest: str) -> IO[str]:

@@ -156,20 +156,21 @@ class AtomicState(SessionSuite):
         self, service: BaseSessionService
     ) -> None:
         session = await self.new_session(service)
-        event = ops_event(op("increment", "user:n", 1), op("append", "app:l", "x"))
+        event = ops_event(op("increment", "n", 1), op("append", "app:l", "x"))
         for _ in range(3):
             await service.append_event(session, event)
         stored = await self.reload(service, session)
-        assert (stored.state.get("user:n"), stored.state.get("app:l")) == (1, ["x"]), (
-            f"atomic state: re-appending one event id re-applied its operations: {stored.state}"
+        assert (stored.state.get("n"), stored.state.get("app:l")) == (1, ["x"]), (
+            f"idempotent append: re-appending one event id re-applied its state operations: "
+            f"{stored.state}"
         )
 
     async def test_an_operation_on_the_wrong_type_stores_nothing(
         self, service: BaseSessionService
     ) -> None:
-        session = await self.new_session(service, state={"user:name": "ann", "user:list": 1})
-        for bad in (op("increment", "user:name", 1), op("append", "user:list", 2)):
-            with pytest.raises(ValidationError, match="user:|name|list"):
+        session = await self.new_session(service, state={"name": "ann", "app:list": 1})
+        for bad in (op("increment", "name", 1), op("append", "app:list", 2)):
+            with pytest.raises(ValidationError, match="name|list"):
                 await service.append_event(session, ops_event(op("increment", "ok", 1), bad))
         stored = await self.reload(service, session)
         assert ids(stored) == [] and "ok" not in stored.state, (
