@@ -81,7 +81,7 @@ class EventActions(WireModel):
 
     state_delta: dict[str, Any] = Field(default_factory=dict)
     #: Atomic state changes applied after ``state_delta`` (a runners-core extension, so
-    #: None rather than empty: ADK's JSON stays unchanged when none is used; docs/state.md).
+    #: None rather than empty: ADK's JSON stays unchanged when none is used; docs/guide/state.md).
     state_ops: list[StateOp] | None = None
     artifact_delta: dict[str, int] = Field(default_factory=dict)
     transfer_to_agent: str | None = None
