@@ -131,7 +131,7 @@ class Event(WireModel):
 
     id: str = Field(default_factory=new_event_id)
     invocation_id: str = ""
-    author: str
+    author: str = ""  # as ADK: may be left empty (ctx.event fills it in)
     content: Content | None = None
     actions: EventActions = Field(default_factory=EventActions)
     partial: bool | None = None

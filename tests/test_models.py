@@ -154,3 +154,9 @@ def test_redact_url_hides_passwords_and_never_raises(url, shown):
     from runners_core.plugins.urls import redact_url
 
     assert redact_url(url) == shown
+
+
+def test_an_event_built_without_author_defaults_it_as_adk_does():
+    event = Event(invocation_id="i", content=Content.from_text("hi", role="model"))
+    assert event.author == ""
+    assert Event.model_validate({"invocationId": "i"}).author == ""
