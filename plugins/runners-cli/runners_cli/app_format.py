@@ -28,10 +28,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer, field_validator
+from pydantic import BaseModel, Field, TypeAdapter, field_serializer, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from runners_core.errors import RunnersError
+from runners_cli.line_files import LineFormatError, StrictLine
 from runners_core.events import Event
 
 FORMAT = "runners-core/app"
@@ -39,23 +39,14 @@ VERSION = 1
 KINDS = ("sessions", "events", "artifacts", "memories", "state")
 
 
-class AppFormatError(RunnersError, ValueError):
+class AppFormatError(LineFormatError):
     """An app export is malformed; ``line`` is its 1-based number (0: the whole file)."""
 
-    def __init__(self, line: int, problem: str):
-        self.line = line
-        where = f"line {line}" if line else "the file"
-        super().__init__(
-            f"{where}: {problem}; nothing was imported. Fix or re-export the file "
-            f"(format {FORMAT} version {VERSION})"
-        )
+    file_format = FORMAT
+    file_version = VERSION
 
 
-class _Line(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HeaderLine(_Line):
+class HeaderLine(StrictLine):
     type: Literal["header"] = "header"
     format: Literal["runners-core/app"] = FORMAT
     version: int = Field(default=VERSION, ge=1)
@@ -65,18 +56,18 @@ class HeaderLine(_Line):
     unsupported: list[str] = Field(default_factory=list)
 
 
-class AppStateLine(_Line):
+class AppStateLine(StrictLine):
     type: Literal["app_state"] = "app_state"
     state: dict[str, Any]
 
 
-class UserStateLine(_Line):
+class UserStateLine(StrictLine):
     type: Literal["user_state"] = "user_state"
     user_id: str
     state: dict[str, Any]
 
 
-class SessionLine(_Line):
+class SessionLine(StrictLine):
     type: Literal["session"] = "session"
     user_id: str
     id: str
@@ -84,12 +75,12 @@ class SessionLine(_Line):
     last_update_time: float
 
 
-class EventLine(_Line):
+class EventLine(StrictLine):
     type: Literal["event"] = "event"
     event: Event
 
 
-class ArtifactLine(_Line):
+class ArtifactLine(StrictLine):
     type: Literal["artifact"] = "artifact"
     user_id: str
     session_id: str | None
@@ -116,7 +107,7 @@ class ArtifactLine(_Line):
         return value
 
 
-class MemoryLine(_Line):
+class MemoryLine(StrictLine):
     type: Literal["memory"] = "memory"
     user_id: str
     id: str
@@ -128,7 +119,7 @@ class MemoryLine(_Line):
     custom_metadata: dict[str, Any]
 
 
-class EndLine(_Line):
+class EndLine(StrictLine):
     type: Literal["end"] = "end"
     counts: dict[str, int]
     sha256: str

@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from runners_cli.line_files import LineFormatError, StrictLine
 from runners_core.errors import RunnersError, SessionExistsError
 from runners_core.events import Event
 from runners_core.sessions.base import BaseSessionService, check_event
@@ -55,26 +56,17 @@ PAGE_SIZE = 200
 Progress = Callable[[int, int | None], None]
 
 
-class ExportFormatError(RunnersError, ValueError):
+class ExportFormatError(LineFormatError):
     """An import file is malformed; ``line`` is its 1-based line number (0: the whole file)."""
 
-    def __init__(self, line: int, problem: str):
-        self.line = line
-        where = f"line {line}" if line else "the file"
-        super().__init__(
-            f"{where}: {problem}; nothing was imported. Fix or re-export the file "
-            f"(format {FORMAT} version {VERSION})"
-        )
+    file_format = FORMAT
+    file_version = VERSION
 
 
 # ---------------------------------------------------------------------------- line models
 
 
-class _Line(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HeaderLine(_Line):
+class HeaderLine(StrictLine):
     type: Literal["header"]
     format: Literal["runners-core/sessions"]
     version: int = Field(ge=1)
@@ -82,13 +74,13 @@ class HeaderLine(_Line):
     app_name: str | None = None
 
 
-class ScopedState(_Line):
+class ScopedState(StrictLine):
     session: dict[str, Any] = Field(default_factory=dict)
     app: dict[str, Any] = Field(default_factory=dict)
     user: dict[str, Any] = Field(default_factory=dict)
 
 
-class SessionLine(_Line):
+class SessionLine(StrictLine):
     type: Literal["session"]
     app_name: str
     user_id: str
@@ -98,7 +90,7 @@ class SessionLine(_Line):
     event_count: int = Field(ge=0)
 
 
-class EventLine(_Line):
+class EventLine(StrictLine):
     type: Literal["event"]
     event: Event
 
