@@ -82,6 +82,11 @@ class RetryableBackendError(BackendError):
     """A transient backend failure; the operation did not take effect and may be retried."""
 
 
+class LeaseLostError(RetryableBackendError):
+    """A run's hold on its session expired (its process stalled for longer than the
+    lease) and the backend refused its write; nothing was stored. Retry the invocation."""
+
+
 class ServiceDefinitionError(RunnersError, TypeError):
     """A service class implements neither ADK's public methods nor the storage primitives."""
 

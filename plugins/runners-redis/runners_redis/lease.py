@@ -5,6 +5,12 @@ it every third of the lease from a background task; release deletes the key
 only if it still holds our token. A holder that dies (SIGKILL, lost host) stops
 renewing, and the key expires after at most one lease, so a crash never locks
 a session for good. Waiters poll with capped exponential backoff.
+
+Renewal alone cannot keep a lease: a holder whose event loop is blocked (a
+synchronous model call) longer than the lease loses it without noticing, and
+another process may take the session. So the lease is also a *fence*: the
+writes made under it (the append script) check that the lock key still holds
+this holder's token, atomically with the write, and refuse otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
@@ -62,6 +69,29 @@ return 0
 ClientFactory = Callable[[], AbstractAsyncContextManager[Redis]]
 
 
+@dataclass
+class Lease:
+    """A held lease: its key and token (the fence writes check), and what the renewer saw."""
+
+    key: str
+    token: str
+    renewals: int = 0
+    lost: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the renewer finds the lease gone (expired, or taken by another holder)."""
+    _tick: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    async def wait_renewals(self, count: int) -> None:
+        """Return once the renewer has renewed the lease *count* times in all."""
+        while self.renewals < count:
+            tick = self._tick
+            await tick.wait()
+
+    def _renewed(self) -> None:
+        self.renewals += 1
+        tick, self._tick = self._tick, asyncio.Event()
+        tick.set()
+
+
 @asynccontextmanager
 async def hold_lease(
     connect: ClientFactory,
@@ -70,10 +100,11 @@ async def hold_lease(
     lease_ms: int,
     timeout: float | None,
     busy: Callable[[], Exception],
-) -> AsyncIterator[None]:
+) -> AsyncIterator[Lease]:
     """Hold the lease *key* inside the block; raise ``busy()`` after *timeout* seconds.
 
-    *timeout* None waits forever, 0 tries once.
+    *timeout* None waits forever, 0 tries once. The block gets the :class:`Lease`,
+    whose token fences the writes made under it.
     """
     token = secrets.token_hex(16)
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -89,9 +120,10 @@ async def hold_lease(
         await asyncio.sleep(pause if remaining is None else min(pause, remaining))
         wait = min(wait * 2, _MAX_WAIT)
 
-    renewer = asyncio.create_task(_renew(connect, key, token, lease_ms))
+    lease = Lease(key, token)
+    renewer = asyncio.create_task(_renew(connect, lease, lease_ms))
     try:
-        yield
+        yield lease
     finally:
         renewer.cancel()
         await asyncio.wait([renewer])  # unlike `await renewer`, keeps our own cancellation
@@ -103,21 +135,24 @@ async def hold_lease(
             log.warning("could not release run lease %s (it will expire): %s", key, exc)
 
 
-async def _renew(connect: ClientFactory, key: str, token: str, lease_ms: int) -> None:
+async def _renew(connect: ClientFactory, lease: Lease, lease_ms: int) -> None:
     interval = lease_ms / 3000
     while True:
         await asyncio.sleep(interval)
         try:
             async with connect() as client:
-                kept = await RENEW(client, [key], [token, lease_ms])
+                kept = await RENEW(client, [lease.key], [lease.token, lease_ms])
         except BackendError as exc:
-            log.warning("could not renew run lease %s, will retry: %s", key, exc)
+            log.warning("could not renew run lease %s, will retry: %s", lease.key, exc)
             continue
         if not kept:
+            lease.lost.set()
             log.error(
                 "run lease %s was lost (expired before renewal: the process stalled for "
-                "longer than the lease); another process may now run this session. Use a "
-                "longer lease (?lease=seconds in the Redis URL)",
-                key,
+                "longer than the lease); another process may now run this session, and "
+                "this run's further writes are refused. Use a longer lease (?lease=seconds "
+                "in the Redis URL) or keep blocking calls off the event loop",
+                lease.key,
             )
             return
+        lease._renewed()

@@ -60,13 +60,18 @@ APPEND = LuaScript(
     _PUT
     + _EXPIRE
     + """
--- KEYS: meta state events ids app_state user_state
--- ARGV: event_id event_json timestamp ttl_ms n_state n_app n_user (field value)...
--- Returns -1: no such session, 0: event id already stored, 1: stored.
+-- KEYS: meta state events ids app_state user_state lock
+-- ARGV: event_id event_json timestamp ttl_ms n_state n_app n_user lease_token
+--       (field value)...
+-- Returns -2: the lease is no longer ours (fenced), -1: no such session,
+-- 0: event id already stored, 1: stored.
+-- A writer holding the run lease passes its token: if the lease expired under it (or
+-- another process now holds it), the write is refused; '' writes without a lease.
+if ARGV[8] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[8] then return -2 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('SADD', KEYS[4], ARGV[1]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[3], ARGV[2])
-local pos = put(KEYS[2], tonumber(ARGV[5]), 8)
+local pos = put(KEYS[2], tonumber(ARGV[5]), 9)
 pos = put(KEYS[5], tonumber(ARGV[6]), pos)
 put(KEYS[6], tonumber(ARGV[7]), pos)
 redis.call('HSET', KEYS[1], 'updated', ARGV[3])

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from redis.exceptions import WatchError
 
-from runners_core.errors import SessionExistsError
+from runners_core.errors import LeaseLostError, SessionExistsError
 from runners_core.events import Event
 from runners_core.sessions.base import (
     BaseSessionService,
@@ -24,7 +24,7 @@ from runners_core.sessions.base import (
 from runners_core.state_ops import MISSING
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace, index_member, split_member, user_range
-from runners_redis.lease import hold_lease
+from runners_redis.lease import Lease, hold_lease
 from runners_redis.session_scripts import APPEND, CREATE, DELETE_EVENTS, LOAD, PRUNE_INDEX
 from runners_redis.settings import RedisSettings, parse_redis_url
 from runners_redis.values import decode_hash, encode_float, encode_pairs
@@ -52,6 +52,8 @@ class RedisSessionService(BaseSessionService):
         self.settings: RedisSettings = parse_redis_url(url, prefix=prefix, ttl=ttl, lease=lease)
         self.keys = KeySpace(self.settings.prefix)
         self._connections = RedisConnections(self.settings)
+        # The leases this service holds, by session: their tokens fence its appends.
+        self._leases: dict[tuple[str, str, str], Lease] = {}
 
     def __repr__(self) -> str:
         return f"RedisSessionService({self.settings.redacted_url!r})"
@@ -257,15 +259,16 @@ class RedisSessionService(BaseSessionService):
                 )
             return stored
         keys = self._append_keys(app_name, user_id, session_id)
+        token = self._lease_token(app_name, user_id, session_id)
         async with self._connections.client() as client:
             await APPEND.load(client)
             pipe = client.pipeline(transaction=False)
             for record in records:
-                args = self._append_args(record)
+                args = self._append_args(record, token)
                 pipe.evalsha(APPEND.sha, len(keys), *keys, *args)
             statuses = await pipe.execute()
-        if any(status == -1 for status in statuses):
-            raise missing_session(app_name, user_id, session_id)
+        for status in statuses:
+            self._check_status(status, app_name, user_id, session_id, records[0])
         return sum(1 for status in statuses if status == 1)
 
     def _append_keys(self, app_name: str, user_id: str, session_id: str) -> list[str]:
@@ -274,11 +277,34 @@ class RedisSessionService(BaseSessionService):
             *keys.expiring,
             self.keys.app_state(app_name),
             self.keys.user_state(app_name, user_id),
+            self.keys.lock(app_name, user_id, session_id),
         ]
+
+    def _lease_token(self, app_name: str, user_id: str, session_id: str) -> str:
+        """The token of the lease this service holds on the session ('' if none)."""
+        lease = self._leases.get((app_name, user_id, session_id))
+        return "" if lease is None else lease.token
+
+    def _check_status(
+        self, status: int, app_name: str, user_id: str, session_id: str, record: EventRecord
+    ) -> None:
+        if status == -2:
+            raise LeaseLostError(
+                f"event {record.event.id} was not stored: this process lost its run lease "
+                f"on session {session_id!r} (app {app_name!r}, user {user_id!r}), which "
+                f"expired after {self.settings.lease:g}s without renewal (the event loop "
+                "was blocked, e.g. by a synchronous model call) and another process may "
+                "have taken the session over. Retry the invocation; use a longer lease "
+                "(?lease=seconds in the Redis URL) or run blocking calls off the event "
+                "loop (asyncio.to_thread)"
+            )
+        if status == -1:
+            raise missing_session(app_name, user_id, session_id)
 
     def _append_args(
         self,
         record: EventRecord,
+        token: str,
         deltas: tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]] | None = None,
     ) -> list[Any]:
         """The append script's ARGV; *deltas* (app, user, session) replace the record's."""
@@ -295,6 +321,7 @@ class RedisSessionService(BaseSessionService):
             len(session_delta),
             len(app_delta),
             len(user_delta),
+            token,
             *encode_pairs(session_delta),
             *encode_pairs(app_delta),
             *encode_pairs(user_delta),
@@ -304,24 +331,24 @@ class RedisSessionService(BaseSessionService):
         self, *, app_name: str, user_id: str, session_id: str, record: EventRecord
     ) -> bool:
         keys = self._append_keys(app_name, user_id, session_id)
+        token = self._lease_token(app_name, user_id, session_id)
         async with self._connections.client() as client:
             if record.has_ops:
-                status = await self._append_with_ops(client, keys, record)
+                status = await self._append_with_ops(client, keys, record, token)
             else:
-                status = await APPEND(client, keys, self._append_args(record))
-        if status == -1:
-            raise missing_session(app_name, user_id, session_id)
+                status = await APPEND(client, keys, self._append_args(record, token))
+        self._check_status(status, app_name, user_id, session_id, record)
         return status == 1
 
     async def _append_with_ops(
-        self, client: Any, script_keys: list[str], record: EventRecord
+        self, client: Any, script_keys: list[str], record: EventRecord, token: str
     ) -> int:
         """Apply the record's state operations optimistically: WATCH, read, MULTI, append.
 
         If another writer changes a watched state hash in between, EXEC does nothing
         and the operations are computed again from the new values.
         """
-        state_key, app_key, user_key = script_keys[1], script_keys[-2], script_keys[-1]
+        state_key, app_key, user_key = script_keys[1], script_keys[4], script_keys[5]
         app_keys, user_keys, session_keys = record.op_keys()
         while True:
             async with client.pipeline(transaction=True) as pipe:
@@ -336,7 +363,7 @@ class RedisSessionService(BaseSessionService):
                     app_delta, user_delta, session_delta = record.deltas_with_ops(
                         _reader(read[app_key]), _reader(read[user_key]), _reader(read[state_key])
                     )
-                    args = self._append_args(record, (app_delta, user_delta, session_delta))
+                    args = self._append_args(record, token, (app_delta, user_delta, session_delta))
                     pipe.multi()
                     # EVAL, not EVALSHA: a NOSCRIPT reply would only show after EXEC.
                     pipe.eval(APPEND.source, len(script_keys), *script_keys, *args)
@@ -349,14 +376,24 @@ class RedisSessionService(BaseSessionService):
     async def _process_lock(
         self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
     ) -> AsyncIterator[None]:
+        session = (app_name, user_id, session_id)
         async with hold_lease(
             self._connections.client,
             self.keys.lock(app_name, user_id, session_id),
             lease_ms=self.settings.lease_ms,
             timeout=timeout,
             busy=lambda: session_busy_error(app_name, user_id, session_id, timeout),
-        ):
-            yield
+        ) as lease:
+            # The base class's in-process lock makes this service the session's only holder.
+            self._leases[session] = lease
+            try:
+                yield
+            finally:
+                del self._leases[session]
+
+    def held_lease(self, app_name: str, user_id: str, session_id: str) -> Lease | None:
+        """The run lease this service holds on the session now, if any."""
+        return self._leases.get((app_name, user_id, session_id))
 
     # ------------------------------------------------------------------ helpers
 

@@ -49,7 +49,9 @@ async def test_services_from_urls(only_redis_plugin: None, redis_url: str) -> No
 
 
 def test_bad_url_through_the_registry_is_a_config_error(only_redis_plugin: None) -> None:
-    with pytest.raises(ConfigError, match=r"unknown Redis service option 'tll' in redis://u:\*\*\*@h/0"):
+    with pytest.raises(
+        ConfigError, match=r"unknown Redis service option 'tll' in redis://u:\*\*\*@h/0"
+    ):
         session_service_from_url("redis://u:pw@h/0?tll=5")
 
 
