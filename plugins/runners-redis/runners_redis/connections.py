@@ -29,7 +29,7 @@ from redis.exceptions import (
 )
 from redis.retry import Retry
 
-from runners_core.errors import BackendError, RetryableBackendError, RunnersError
+from runners_core.errors import BackendError, ConfigError, RetryableBackendError, RunnersError
 from runners_core.redaction import redact, secrets_in
 from runners_redis.settings import RedisSettings
 
@@ -37,6 +37,9 @@ log = logging.getLogger("runners_redis")
 
 MIN_SERVER_VERSION = (6, 2)
 """ZRANGE ... BYLEX LIMIT (list_sessions) needs Redis 6.2."""
+
+SAFE_POLICY = "noeviction"
+"""The only ``maxmemory-policy`` under which the server never drops a key we wrote."""
 
 _CLOSE_TIMEOUT = 5.0
 
@@ -92,7 +95,34 @@ class RedisConnections:
                 f"the Redis server at {self.settings.redacted_url} is version {version}; "
                 f"runners-redis needs Redis {wanted} or newer. Upgrade the server"
             )
+        if not self.settings.allow_eviction:
+            await self._check_eviction_policy(client)
         self._checked = True
+
+    async def _check_eviction_policy(self, client: Redis) -> None:
+        """Refuse a server that may evict keys: it would drop acknowledged events, leave
+        sessions half-written (one key of four gone) and free held run leases."""
+        url = self.settings.redacted_url
+        policy, why_unknown = await _eviction_policy(client)
+        why_unknown = redact(why_unknown, secrets_in(self.settings.connection_url))
+        if policy == SAFE_POLICY:
+            return
+        opt_out = "add ?allow_eviction=true to the URL"
+        if policy is None:
+            raise ConfigError(
+                f"cannot read the maxmemory-policy of the Redis server at {url} ({why_unknown}); "
+                f"runners-redis needs {SAFE_POLICY!r}, or evicted keys lose acknowledged "
+                "events. Allow CONFIG GET or INFO for this user, or, once you have made "
+                f"sure the server uses {SAFE_POLICY} (managed services set it in their "
+                f"parameter group), {opt_out}"
+            )
+        raise ConfigError(
+            f"the Redis server at {url} has maxmemory-policy {policy!r}, which evicts keys "
+            "when memory runs out: acknowledged events would be dropped and sessions left "
+            f"half-written. Set `maxmemory-policy {SAFE_POLICY}` on the server (redis.conf, "
+            "or your provider's parameter group), or, if losing sessions is acceptable "
+            f"(a cache), {opt_out}"
+        )
 
     def _translate(self, exc: RedisError) -> BackendError:
         url = self.settings.redacted_url
@@ -144,6 +174,32 @@ class RedisConnections:
                 # A stopped loop cannot run the close; its sockets go with it.
             except Exception:
                 log.warning("closing a Redis client of %s failed", self.settings.redacted_url)
+
+
+async def _eviction_policy(client: Redis) -> tuple[str | None, str]:
+    """The server's maxmemory-policy, or None and why it cannot be read.
+
+    CONFIG is often disabled or renamed on managed servers; INFO memory reports the
+    policy too and is usually still allowed.
+    """
+    reasons = []
+    try:
+        found = await client.config_get("maxmemory-policy")
+        policy = found.get("maxmemory-policy")
+        if policy:
+            return str(policy), ""
+        reasons.append("CONFIG GET returned no maxmemory-policy")
+    except ResponseError as exc:
+        reasons.append(f"CONFIG GET is not allowed: {exc}")
+    try:
+        info = await client.info("memory")
+        policy = info.get("maxmemory_policy")
+        if policy:
+            return str(policy), ""
+        reasons.append("INFO memory has no maxmemory_policy")
+    except ResponseError as exc:
+        reasons.append(f"INFO is not allowed: {exc}")
+    return None, "; ".join(reasons)
 
 
 def parse_version(text: str) -> tuple[int, ...]:

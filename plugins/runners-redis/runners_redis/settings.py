@@ -1,6 +1,6 @@
 """Parsing a ``redis://`` service URL into connection arguments and our own options.
 
-Our options (``prefix``, ``ttl``, ``lease``) are removed from the query string
+Our options (``prefix``, ``ttl``, ``lease``, ``allow_eviction``) are removed from the query string
 before the rest goes to redis-py, which would otherwise pass unknown names on
 to its connection class and fail only at the first command.
 """
@@ -49,6 +49,8 @@ class RedisSettings:
     """Seconds an untouched session lives; None keeps sessions until deleted."""
     lease: float
     """Seconds a run lease lives without renewal (a dead holder frees it after this)."""
+    allow_eviction: bool = False
+    """Accept a server whose ``maxmemory-policy`` may evict keys (or cannot be read)."""
 
     @property
     def ttl_ms(self) -> int:
@@ -117,6 +119,7 @@ def parse_redis_url(
         prefix=options.prefix,
         ttl=options.ttl,
         lease=options.lease,
+        allow_eviction=options.allow_eviction,
     )
 
 
@@ -129,7 +132,7 @@ def _check_db_path(path: str, redacted: str) -> None:
         )
 
 
-OWN_OPTIONS = frozenset({"prefix", "ttl", "lease"})
+OWN_OPTIONS = frozenset({"prefix", "ttl", "lease", "allow_eviction"})
 TLS_OPTIONS = frozenset(
     {"ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_check_hostname"}
 )
@@ -159,6 +162,11 @@ class RedisOptions(UrlOptions):
         le=MAX_SECONDS,
         allow_inf_nan=False,
         description=f"seconds a run lease lives without renewal, at least {MIN_LEASE_SECONDS}",
+    )
+    allow_eviction: bool = Field(
+        default=False,
+        description="true accepts a server whose maxmemory-policy is not noeviction "
+        "(evicted keys lose acknowledged data)",
     )
     db: NonNegativeInt | None = None
     socket_timeout: Seconds | None = None
