@@ -27,6 +27,11 @@ class KeyedLock:
         with self._mutex:
             return key in self._held
 
+    def waiting(self, key: Hashable) -> int:
+        """How many callers are queued for *key* now (tests use it to see a waiter blocked)."""
+        with self._mutex:
+            return len(self._waiters.get(key, ()))
+
     async def acquire(self, key: Hashable, timeout: float | None = None) -> bool:
         """Take the lock for *key*; False if *timeout* seconds pass first (0: don't wait)."""
         loop = asyncio.get_running_loop()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-from runners_core.errors import BackendError, RunnersError
+from runners_core.errors import BackendError, ConfigError, RunnersError
 from runners_sqlite.errors import (
     cannot_open_error,
     corrupt_error,
@@ -290,6 +290,15 @@ def _check_location(settings: SqliteSettings) -> None:
         raise BackendError(
             f"{path} is a directory, not a SQLite database file; point the URL at a file "
             f"inside it, e.g. sqlite:///{path / 'sessions.db'}"
+        )
+    if path.exists() and path.stat().st_nlink > 1:
+        # SQLite keeps the write-ahead log beside the name a file was opened by: through
+        # two hard links, writers use two logs, and each name misses the other's commits.
+        raise ConfigError(
+            f"SQLite database {path} has {path.stat().st_nlink} hard links; SQLite finds its "
+            "write-ahead log by the file's name, so two names for one database lose each "
+            "other's writes. Open it by one name only: remove the other links, and use a "
+            "symbolic link (ln -s) where a second name is needed"
         )
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise read_only_error(path, "permission denied")

@@ -16,6 +16,10 @@ in ``flock``, so the kernel wakes it the moment the holder lets go; the caller
 waits for it with its timeout. A thread stuck in ``flock`` cannot be interrupted,
 so on timeout or cancellation it is abandoned: when it finally gets the lock it
 lets go at once.
+
+Within one process, services that opened the same database file (under any name:
+a symbolic link, a relative path) share one kernel ``KeyedLock`` per file, keyed by
+device and inode, so their runs queue in order without a thread each.
 """
 
 from __future__ import annotations
@@ -26,15 +30,40 @@ import json
 import os
 import sys
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from runners_core.errors import BackendError
+from runners_core.sessions.locks import KeyedLock
 
 SUPPORTED = sys.platform != "win32"
 if SUPPORTED:
     import fcntl
+
+
+_FILE_LOCKS: weakref.WeakValueDictionary[tuple[int, int], KeyedLock] = weakref.WeakValueDictionary()
+_FILE_LOCKS_MUTEX = threading.Lock()
+
+
+def shared_run_locks(database: Path) -> KeyedLock | None:
+    """The in-process run locks of the file at *database*; None while it does not exist.
+
+    Kept alive by the services holding them; a file whose services are all gone
+    takes its entry with it.
+    """
+    try:
+        info = os.stat(database)
+    except OSError:
+        return None
+    identity = (info.st_dev, info.st_ino)
+    with _FILE_LOCKS_MUTEX:
+        locks = _FILE_LOCKS.get(identity)
+        if locks is None:
+            locks = KeyedLock()
+            _FILE_LOCKS[identity] = locks
+        return locks
 
 
 class SessionLockFiles:

@@ -31,10 +31,11 @@ from runners_core.sessions.base import (
     session_busy_error,
 )
 from runners_core.sessions.decoding import decode_events as decode_stored_events
+from runners_core.sessions.locks import KeyedLock
 from runners_sqlite import state_tables
 from runners_sqlite.database import Database, DatabaseOwner
 from runners_sqlite.run_lock import SUPPORTED as FLOCK_SUPPORTED
-from runners_sqlite.run_lock import SessionLockFiles
+from runners_sqlite.run_lock import SessionLockFiles, shared_run_locks
 from runners_sqlite.settings import parse_url
 
 _SESSION_OPTIONS = ("max_event_bytes",)
@@ -104,8 +105,21 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
         settings = parse_url(url, **options)
         self._db = Database(settings)
         self._locks = SessionLockFiles(settings.lock_dir)
+        self._file_run_locks: KeyedLock | None = None
 
     # ------------------------------------------------------------------ locking
+
+    @property
+    def _run_locks(self) -> KeyedLock:
+        """The in-process run locks of this database *file*, shared by every service
+        that opened it under any name (found by device and inode once the file exists)."""
+        if self._file_run_locks is None:
+            self._file_run_locks = shared_run_locks(self._db.settings.path)
+        return self._file_run_locks or self._own_run_locks
+
+    @_run_locks.setter
+    def _run_locks(self, locks: KeyedLock) -> None:  # the base class's own, per service
+        self._own_run_locks = locks
 
     @asynccontextmanager
     async def _process_lock(

@@ -51,8 +51,14 @@ class SqliteSettings:
 
     @property
     def lock_dir(self) -> Path:
-        """Where the per-session run lock files live: next to the database."""
-        return self.path.with_name(self.path.name + "-locks")
+        """Where the per-session run lock files live: next to the database file itself.
+
+        Symbolic links (to the file or a directory above it) are resolved, as SQLite
+        resolves them for its ``-wal`` and ``-shm`` files, so every name of one database
+        leads to the same locks.
+        """
+        real = Path(os.path.realpath(self.path))
+        return real.with_name(real.name + "-locks")
 
 
 def parse_url(url: str | os.PathLike[str], **overrides: Any) -> SqliteSettings:

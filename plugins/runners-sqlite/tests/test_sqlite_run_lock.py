@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,19 @@ def holder(db_url: str) -> Iterator[subprocess.Popen[str]]:
     proc.stderr.close()
 
 
+def flock_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "runners-sqlite-lock"}
+
+
+async def blocked_in_flock(before: set[threading.Thread], timeout: float = 30) -> None:
+    """Return once a new waiter thread is blocked in ``flock``: the lock code starts one
+    only after a non-blocking attempt found the file locked."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (flock_threads() - before):
+        assert asyncio.get_running_loop().time() < deadline, "no waiter ever blocked"
+        await asyncio.sleep(0.005)
+
+
 def kill(proc: subprocess.Popen[str]) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -67,8 +81,9 @@ async def test_a_killed_holder_releases_the_session(
         async with sessions.lock_session(**KEY, timeout=60):
             entered.set()
 
+    before = flock_threads()
     waiter = asyncio.create_task(wait_for_it())
-    await asyncio.sleep(0.2)
+    await blocked_in_flock(before)
     assert not entered.is_set(), "the lock was granted while another process held it"
     kill(holder)  # SIGKILL: no cleanup runs in the holder
     await waiter
@@ -84,8 +99,9 @@ async def test_a_cancelled_wait_does_not_keep_the_lock(
         async with sessions.lock_session(**KEY):
             raise AssertionError("must not get the lock while the holder lives")
 
+    before = flock_threads()
     waiter = asyncio.create_task(wait_forever())
-    await asyncio.sleep(0.2)
+    await blocked_in_flock(before)
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
