@@ -178,6 +178,22 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+SERVICE_SETTINGS = ("session_service", "memory_service", "artifact_service")
+
+
+def _from_file(key: str, value: Any, path: Path | None) -> Any:
+    """A file's value as meant: a relative SQLite or file path counts from that file's folder.
+
+    Otherwise running from a subdirectory would silently open a new, empty store.
+    Paths from the environment and arguments stay relative to the working directory.
+    """
+    if key in SERVICE_SETTINGS and isinstance(value, str) and path is not None:
+        from runners_core.local_paths import anchor_url
+
+        return anchor_url(value, path.parent)
+    return value
+
+
 def load_config(
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -213,7 +229,10 @@ def load_config(
         elif key in env_values:
             merged[key], sources[key] = env_values[key], f"environment ({ENV_VARS[key]})"
         elif key in file_values:
-            merged[key], sources[key] = file_values[key], f"pyproject ({path})"
+            merged[key], sources[key] = (
+                _from_file(key, file_values[key], path),
+                f"pyproject ({path})",
+            )
         else:
             sources[key] = "default"
     return Config(

@@ -142,8 +142,11 @@ class Runner:
         """A runner whose services and plugins come from configuration.
 
         Service arguments may be URLs or ready services; unset ones come from
-        the environment, then ``[tool.runners_core]``, then ``memory://``.
-        A ready *config* or *plugin_manager* (from ``load_plugins``) is used as given.
+        the environment, then ``[tool.runners_core]``, then the same default as the
+        ``runners`` command: the embedded SQLite files under the project's
+        ``.runners/`` when runners-sqlite is installed, else ``memory://`` (with a
+        warning). A ready *config* or *plugin_manager* (from ``load_plugins``) is
+        used as given.
         """
         overrides = {
             key: value
@@ -158,14 +161,27 @@ class Runner:
         config = config if config is not None else load_config(overrides)
         loaded = plugin_manager if plugin_manager is not None else load_plugins(config)
         agent = _adapted(agent, loaded)
+        from runners_core.default_services import choose_services, ephemeral_warning
         from runners_core.services import service_from_url
 
         built: list[Any] = []
+        defaults = choose_services(config, loaded)
+        unset = {
+            kind: choice
+            for kind, choice in defaults.items()
+            if {"session": session_service, "memory": memory_service, "artifact": artifact_service}[
+                kind
+            ]
+            is None
+        }
+        warning = ephemeral_warning(unset, loaded)
+        if warning:
+            log.warning("%s", warning)
 
         def resolve(kind: Literal["session", "memory", "artifact"], given: Any) -> Any:
             if given is not None and not isinstance(given, str):
                 return given
-            url = given or getattr(config, f"{kind}_service") or "memory://"
+            url = given or defaults[kind].url
             service = service_from_url(kind, url, plugins=loaded)
             built.append(service)
             return service

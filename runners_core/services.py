@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from runners_core.artifacts.base import BaseArtifactService
-from runners_core.errors import PluginError
+from runners_core.errors import PluginError, UnknownSchemeError
 from runners_core.memory.base import BaseMemoryService
-from runners_core.plugins.manager import LoadedPlugins, load_plugins
+from runners_core.plugins.manager import LoadedPlugins, PluginRecord, load_plugins
 from runners_core.plugins.registry import ServiceKind
-from runners_core.plugins.urls import redact_url
+from runners_core.plugins.urls import KNOWN_PROVIDERS, redact_url, url_scheme
 from runners_core.sessions.base import BaseSessionService
 
 _BASES: dict[ServiceKind, type] = {
@@ -24,7 +24,16 @@ def service_from_url(
 ) -> Any:
     """Build a *kind* service for *url* with the factory a plugin registered for its scheme."""
     plugins = plugins if plugins is not None else load_plugins()
-    registration = plugins.registry.lookup(kind, url)
+    try:
+        registration = plugins.registry.lookup(kind, url)
+    except UnknownSchemeError as exc:
+        inactive = inactive_provider(plugins, url_scheme(url, kind))
+        if inactive is None:
+            raise
+        raise UnknownSchemeError(
+            f"{kind} services for '{url_scheme(url, kind)}://' (URL {redact_url(url)}) come "
+            f"from {inactive_provider_hint(inactive)}"
+        ) from exc
     service = registration.factory(url, **options)
     if not isinstance(service, _BASES[kind]):
         raise PluginError(
@@ -33,6 +42,44 @@ def service_from_url(
             "register_services factory"
         )
     return service
+
+
+def inactive_provider(plugins: LoadedPlugins, scheme: str) -> PluginRecord | None:
+    """The installed but disabled (or failed) plugin known to provide *scheme*, if any."""
+    provider = KNOWN_PROVIDERS.get(scheme)
+    if provider is None:
+        return None
+    wanted = _normalized(provider)
+    return next(
+        (
+            record
+            for record in plugins.records
+            if record.state != "enabled" and _normalized(record.distribution) == wanted
+        ),
+        None,
+    )
+
+
+def inactive_provider_hint(record: PluginRecord) -> str:
+    """Why *record*'s plugin is not active and how to make it so (for messages)."""
+    where = f"plugin {record.name!r} ({record.distribution}), which is installed but"
+    if record.state == "failed":
+        return (
+            f"{where} failed to load: {record.reason}. Fix it; 'runners plugins --debug' "
+            "shows the traceback"
+        )
+    if record.reason.startswith("not in the plugins allow-list"):
+        fix = f"add {record.name!r} to that list (enable = [...] or RUNNERS_CORE_PLUGINS)"
+    else:
+        fix = (
+            f"remove {record.name!r} from that list "
+            "(disable = [...] or RUNNERS_CORE_DISABLE_PLUGINS)"
+        )
+    return f"{where} disabled: {record.reason}; to enable it, {fix}"
+
+
+def _normalized(distribution: str) -> str:
+    return distribution.lower().replace("_", "-")
 
 
 def session_service_from_url(

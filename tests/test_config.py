@@ -166,3 +166,26 @@ async def test_from_config_string_argument_wins_over_given_config():
     with pytest.raises(UnknownSchemeError):
         Runner.from_config(Quiet(name="quiet"), config=config, session_service="nope://")
     await runner.close()
+
+
+def test_relative_local_paths_in_the_file_count_from_its_folder(tmp_path):
+    (tmp_path / "proj").mkdir()
+    pyproject = write(
+        tmp_path / "proj" / "pyproject.toml",
+        "[tool.runners_core]\n"
+        'session_service = "sqlite:///data/s.db?busy_timeout=5"\n'
+        'memory_service = "sqlite:///:memory:"\n'
+        'artifact_service = "file://blobs"\n',
+    )
+    folder = pyproject.parent.resolve()
+    config = load_config(environ={}, pyproject=pyproject)
+    assert config.session_service == f"sqlite:///{folder}/data/s.db?busy_timeout=5"
+    assert config.memory_service == "sqlite:///:memory:"
+    assert config.artifact_service == f"file://{folder}/blobs"
+    for url in ("sqlite:////abs/s.db", "sqlite:///~/s.db", "file:///abs", "memory://"):
+        written = write(pyproject, f'[tool.runners_core]\nsession_service = "{url}"\n')
+        assert load_config(environ={}, pyproject=written).session_service == url
+    from_env = load_config(
+        environ={"RUNNERS_CORE_SESSION_SERVICE": "sqlite:///here.db"}, pyproject=pyproject
+    )
+    assert from_env.session_service == "sqlite:///here.db"

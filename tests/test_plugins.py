@@ -14,6 +14,7 @@ from runners_core import (
     session_service_from_url,
 )
 from runners_core.errors import ConfigError, PluginError, PluginHookError, UnknownSchemeError
+from runners_core.plugins.manager import discover_entry_points
 
 GOOD = """
 from runners_core import hookimpl
@@ -290,7 +291,7 @@ def test_a_fatal_problem_is_kept_not_raised_when_not_enforced(install_plugin):
 
 
 def test_unknown_scheme_says_what_to_install():
-    loaded = load_plugins(config(plugins=[]))
+    loaded = load_plugins(config(), entry_points=[])  # nothing installed
     with pytest.raises(UnknownSchemeError, match="pip install runners-postgres"):
         session_service_from_url("postgresql://bob:hunter2@db/x", plugins=loaded)
     with pytest.raises(UnknownSchemeError) as info:
@@ -300,6 +301,31 @@ def test_unknown_scheme_says_what_to_install():
         session_service_from_url("just-a-path.db", plugins=loaded)
     with pytest.raises(ConfigError, match="take no location"):
         session_service_from_url("memory://somewhere", plugins=loaded)
+
+
+def test_a_disabled_provider_is_named_with_how_to_enable_it(install_plugin):
+    # Only this stand-in for runners-sqlite is installed, so the real one cannot answer.
+    install_plugin("fakesqlite", SCHEME, dist="runners-sqlite")
+    installed = [ep for ep in discover_entry_points() if ep.name == "fakesqlite"]
+    loaded = load_plugins(config(disable=["fakesqlite"]), entry_points=installed)
+    with pytest.raises(UnknownSchemeError) as info:
+        session_service_from_url("sqlite:///x.db", plugins=loaded)
+    message = str(info.value)
+    assert "pip install" not in message
+    assert "plugin 'fakesqlite' (runners-sqlite), which is installed but disabled" in message
+    assert "remove 'fakesqlite' from that list" in message
+    loaded = load_plugins(config(plugins=["memory"]), entry_points=installed)
+    with pytest.raises(UnknownSchemeError, match="add 'fakesqlite' to that list"):
+        session_service_from_url("sqlite:///x.db", plugins=loaded)
+
+
+def test_an_unknown_allow_list_name_is_a_problem_when_not_enforced(install_plugin):
+    install_plugin("quiet", "from runners_core import hookimpl\n")
+    with pytest.raises(ConfigError, match="unknown plugin 'nosuch'"):
+        load_plugins(config(plugins=["nosuch"]))
+    loaded = load_plugins(config(plugins=["nosuch"]), enforce=False)
+    assert "unknown plugin 'nosuch'" in loaded.problem
+    assert loaded.record("quiet").state == "disabled"
 
 
 async def test_raising_hook_names_plugin_and_hook():

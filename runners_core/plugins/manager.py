@@ -56,8 +56,9 @@ class PluginRecord:
 class LoadedPlugins:
     """A ready plugin manager with its typed hooks, service registry and load report.
 
-    *problem* says why loading is fatal under the configuration (``strict`` or
-    ``required_plugins``); :func:`load_plugins` raises it unless asked not to.
+    *problem* says why loading is fatal under the configuration (``strict``,
+    ``required_plugins``, or an allow-list naming a plugin that is not installed);
+    :func:`load_plugins` raises it unless asked not to.
     """
 
     pm: pluggy.PluginManager
@@ -233,15 +234,18 @@ def load_plugins(
     eps = list(discover_entry_points() if entry_points is None else entry_points)
     names = {ep.name for ep in eps}
     allow = config.plugins
+    unknown_problem = None
     if allow is not None:
         unknown = [n for n in allow if n not in names and n != builtin.NAME]
         if unknown:
-            raise ConfigError(
+            unknown_problem = (
                 f"unknown plugin {unknown[0]!r} in the plugins allow-list "
                 f"({config.source('plugins')}); installed plugins: "
                 f"{', '.join(sorted(names)) or 'none'}. Install the package that provides "
                 f"it, or remove {unknown[0]!r} from the list"
             )
+            if enforce:
+                raise ConfigError(unknown_problem)
     required = _parse_requirements(config.required_plugins)
     errors: dict[str, BaseException] = {}
     disabled = set(config.disable)
@@ -277,7 +281,9 @@ def load_plugins(
     for plugin in extra_plugins:
         loaded.register(plugin)
     _register_all_services(loaded, errors)
-    loaded.problem = _strict_problem(loaded) or _required_problem(loaded, required)
+    loaded.problem = (
+        unknown_problem or _strict_problem(loaded) or _required_problem(loaded, required)
+    )
     if loaded.problem and enforce:
         cause = next(iter(errors.values()), None)
         raise PluginError(loaded.problem) from cause

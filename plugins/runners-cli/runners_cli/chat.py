@@ -57,6 +57,7 @@ class Chat:
         self.info = self.err if options.json else self.out
         self.renderer = EventRenderer(self.out)
         self.session_exists = False
+        self.failed = False  # an error was reported: the closing note says so
 
     # ------------------------------------------------------------------ output
 
@@ -170,14 +171,17 @@ class Chat:
             self.session_exists = False  # the first turn failed before creating it
         except Exception as exc:
             report_exception(exc, self.state)
+            self.failed = True
             code = EXIT_ERROR
         try:
             loop.run(self.runner.close())
         except Exception as exc:
             report_exception(exc, self.state)
+            self.failed = True
             code = EXIT_ERROR
         if self.session_exists:
+            saved = "saved with what was stored before the error" if self.failed else "saved"
             self.note(
-                f"session {self.session_id} saved; continue it with --session {self.session_id}"
+                f"session {self.session_id} {saved}; continue it with --session {self.session_id}"
             )
         return code

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -56,11 +58,18 @@ async def _probe(kind: str, service: Any, app_name: str) -> None:
 async def check_backend(
     choice: ServiceChoice, loaded: LoadedPlugins, app_name: str, state: CliState
 ) -> Check:
-    """Build the service for *choice* and make one cheap call on it."""
-    from runners_cli.services import build_service
+    """Build the service for *choice* and make one cheap call on it.
+
+    A local store that does not exist yet is not created (doctor only reads):
+    the check says whether the first run will be able to create it.
+    """
+    from runners_cli.services import build_service, missing_store
     from runners_core.redaction import redact_url
 
     shown = redact_url(choice.url)
+    missing = missing_store(choice)
+    if missing is not None:
+        return _creatable(choice.kind, shown, missing)
     try:
         service = build_service(choice, loaded)
     except Exception as exc:
@@ -94,6 +103,22 @@ async def check_backend(
     return Check(choice.kind, shown, True, "reachable")
 
 
+def _creatable(kind: str, shown: str, path: Path) -> Check:
+    """Whether the first run can create *path* (its nearest existing folder is writable)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+        return Check(kind, shown, True, f"not created yet; the first run creates {path}")
+    return Check(
+        kind,
+        shown,
+        False,
+        f"{path} does not exist and cannot be created ({folder} is not a writable folder); "
+        "fix the permissions or point the URL elsewhere",
+    )
+
+
 def _describe(exc: BaseException) -> str:
     from runners_core.errors import RunnersError
 
@@ -102,7 +127,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def report_config(*, check: bool, as_json: bool, state: CliState) -> int:
-    from runners_cli.services import choose_services, prepare
+    from runners_cli.services import choose_services
     from runners_core.config import SETTING_NAMES, load_config
     from runners_core.plugins.manager import load_plugins
 
@@ -123,7 +148,6 @@ def report_config(*, check: bool, as_json: bool, state: CliState) -> int:
     }
     checks: list[Check] = []
     if check:
-        prepare(choices, warn=False)
         app_name = config.app_name or PROBE_APP
         checks = asyncio.run(_check_all(list(choices.values()), loaded, app_name, state))
 
@@ -166,16 +190,20 @@ def _print(
     table.add_column("setting")
     table.add_column("value", overflow="fold")
     table.add_column("source", overflow="fold")
+    # Cells are Text, never markup strings: '[tool.runners_core.plugins.x]' and URLs
+    # with brackets must show as written.
     for name, value, source in settings:
         shown = "-" if value is None else json.dumps(value) if not isinstance(value, str) else value
-        table.add_row(name, shown, Text(source, "dim" if source == "default" else "cyan"))
+        table.add_row(
+            Text(name), Text(shown), Text(source, "dim" if source == "default" else "cyan")
+        )
     console.print(table)
     if plugin_settings:
         plugins = Table(title="plugin settings", title_justify="left")
         plugins.add_column("table")
         plugins.add_column("settings", overflow="fold")
         for name, values in plugin_settings.items():
-            plugins.add_row(f"[tool.runners_core.plugins.{name}]", json.dumps(values))
+            plugins.add_row(Text(f"[tool.runners_core.plugins.{name}]"), Text(json.dumps(values)))
         console.print(plugins)
     if checks:
         table = Table(title="backends", title_justify="left")
@@ -183,6 +211,9 @@ def _print(
         table.add_column("url", overflow="fold")
         table.add_column("status", overflow="fold")
         for item in checks:
-            status = Text("ok", "green") if item.ok else Text(f"problem: {item.detail}", "red")
-            table.add_row(item.kind, item.url, status)
+            if item.ok:
+                status = Text("ok" if item.detail == "reachable" else f"ok: {item.detail}", "green")
+            else:
+                status = Text(f"problem: {item.detail}", "red")
+            table.add_row(Text(item.kind), Text(item.url), status)
         console.print(table)

@@ -62,18 +62,23 @@ def _schemes(record: PluginRecord) -> str:
 def _print_table(records: list[PluginRecord], *, debug: bool) -> None:
     console = Console(highlight=False)
     table = Table(title="runners plugins", title_justify="left", show_lines=True)
-    for column in ("plugin", "distribution", "state", "hooks", "schemes"):
+    longest_hook = max((len(hook) for r in records for hook in r.hooks), default=5)
+    for column in ("plugin", "distribution", "state"):
         table.add_column(column, overflow="fold")
+    # A hook name is one word to search for: never split it; the other columns give way.
+    table.add_column("hooks", no_wrap=True, min_width=longest_hook)
+    table.add_column("schemes", overflow="fold")
     for record in records:
         state = Text(record.state, STATE_STYLES.get(record.state, ""))
         if record.reason:
             state.append(f"\n{record.reason}", "dim" if record.state != "failed" else "red")
+        # Text cells, not markup strings: names and reasons may contain [brackets].
         table.add_row(
-            record.name,
-            f"{record.distribution} {record.version or ''}".strip(),
+            Text(record.name),
+            Text(f"{record.distribution} {record.version or ''}".strip()),
             state,
-            "\n".join(record.hooks),
-            _schemes(record),
+            Text("\n".join(record.hooks)),
+            Text(_schemes(record)),
         )
     console.print(table)
     for record in records:

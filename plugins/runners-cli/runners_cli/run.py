@@ -17,7 +17,7 @@ import secrets
 from rich.text import Text
 
 from runners_cli.chat import Chat, RunOptions
-from runners_cli.errors import EXIT_INTERRUPTED, CliState
+from runners_cli.errors import EXIT_ERROR, EXIT_INTERRUPTED, CliState, report_exception
 
 
 def new_cli_session_id() -> str:
@@ -52,7 +52,7 @@ def run_agent(options: RunOptions, state: CliState) -> int:
 
         check_live_agent(agent)
     choices = choose_services(config, loaded)
-    prepare(choices)
+    prepare(choices, loaded=loaded)
     session_id = validate_id("session_id", options.session_id or new_cli_session_id())
     validate_id("user_id", options.user_id)
 
@@ -74,6 +74,12 @@ def run_agent(options: RunOptions, state: CliState) -> int:
         except KeyboardInterrupt:
             chat.err.print(Text(f"interrupted: {chat.cancelled}"), soft_wrap=True)
             code = EXIT_INTERRUPTED
+        except Exception as exc:
+            # Reported here, before the session is closed and announced as saved,
+            # so the error reads in the order things happened.
+            report_exception(exc, state)
+            chat.failed = True
+            code = EXIT_ERROR
         finally:
             code = chat.finish(loop) or code
         return code

@@ -1,84 +1,70 @@
-"""Which backends a command uses, including the CLI's embedded default.
+"""Which backends a command uses, including the embedded default.
 
 Arguments, then ``RUNNERS_CORE_*``, then ``[tool.runners_core]`` (all resolved
 by :func:`runners_core.config.load_config`). When none of them names a backend,
-the CLI picks the embedded SQLite files under ``.runners/`` if a plugin
+the embedded SQLite files under the project's ``.runners/`` if a plugin
 registers ``sqlite://`` (runners-sqlite), else ``memory://`` with a warning.
-That fallback is the command line's choice, so it lives here, not in the kernel.
+The rule is the kernel's (:mod:`runners_core.default_services`), shared with
+``Runner.from_config``, so scripts and the command line see the same data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runners_cli.errors import print_warning
+from runners_core.default_services import (
+    EMBEDDED_SOURCE,
+    EPHEMERAL_SOURCE,
+    ServiceChoice,
+    choose_services,
+    ephemeral_warning,
+)
 
 if TYPE_CHECKING:
-    from runners_core.config import Config
     from runners_core.plugins.manager import LoadedPlugins
     from runners_core.plugins.registry import ServiceKind
 
-EMBEDDED_DIR = ".runners"
-EMBEDDED_FILES: dict[str, str] = {
-    "session": "sessions.db",
-    "memory": "memory.db",
-    "artifact": "artifacts.db",
-}
-EMBEDDED_SOURCE = "default (embedded SQLite under .runners/)"
-EPHEMERAL_SOURCE = "default (in memory: lost when the command ends)"
+__all__ = [
+    "EMBEDDED_SOURCE",
+    "EPHEMERAL_SOURCE",
+    "ServiceChoice",
+    "build_service",
+    "choose_services",
+    "missing_store",
+    "prepare",
+]
 
 
-@dataclass(frozen=True)
-class ServiceChoice:
-    """The URL one kind of service is built from, and where it came from."""
+def prepare(
+    choices: dict[ServiceKind, ServiceChoice],
+    *,
+    warn: bool = True,
+    loaded: LoadedPlugins | None = None,
+) -> None:
+    """Warn once if anything lives in memory (the backends create their own files)."""
+    if not warn or not any(choice.ephemeral for choice in choices.values()):
+        return
+    if loaded is None:
+        from runners_core.plugins.manager import load_plugins
 
-    kind: ServiceKind
-    url: str
-    source: str
-
-    @property
-    def embedded(self) -> bool:
-        return self.source == EMBEDDED_SOURCE
-
-    @property
-    def ephemeral(self) -> bool:
-        return self.source == EPHEMERAL_SOURCE
-
-
-def embedded_url(kind: str) -> str:
-    return f"sqlite:///{EMBEDDED_DIR}/{EMBEDDED_FILES[kind]}"
+        loaded = load_plugins(enforce=False)
+    message = ephemeral_warning(choices, loaded)
+    if message:
+        print_warning(message)
 
 
-def choose_services(config: Config, loaded: LoadedPlugins) -> dict[ServiceKind, ServiceChoice]:
-    """The backend of each kind: configured, else embedded SQLite, else in memory."""
-    from runners_core.plugins.registry import KINDS
+def missing_store(choice: ServiceChoice) -> Path | None:
+    """The local file or folder *choice* would create, when it does not exist yet.
 
-    choices: dict[ServiceKind, ServiceChoice] = {}
-    for kind in KINDS:
-        setting = f"{kind}_service"
-        url = getattr(config, setting)
-        if url:
-            choices[kind] = ServiceChoice(kind, url, config.source(setting))
-        elif "sqlite" in loaded.registry.schemes(kind):
-            choices[kind] = ServiceChoice(kind, embedded_url(kind), EMBEDDED_SOURCE)
-        else:
-            choices[kind] = ServiceChoice(kind, "memory://", EPHEMERAL_SOURCE)
-    return choices
+    Read-only commands (``doctor``, ``sessions list``/``show``) check this and
+    report "nothing stored yet" instead of creating an empty database.
+    """
+    from runners_core.local_paths import local_path
 
-
-def prepare(choices: dict[ServiceKind, ServiceChoice], *, warn: bool = True) -> None:
-    """Create ``.runners/`` for embedded backends; warn once if anything is ephemeral."""
-    if any(choice.embedded for choice in choices.values()):
-        Path(EMBEDDED_DIR).mkdir(exist_ok=True)
-    ephemeral = [kind for kind, choice in choices.items() if choice.ephemeral]
-    if warn and ephemeral:
-        print_warning(
-            f"no {'/'.join(ephemeral)} service is configured and runners-sqlite is not "
-            "installed, so they live in memory and are lost when this command ends; "
-            "pip install runners-sqlite, or set session_service etc. in [tool.runners_core]"
-        )
+    path = local_path(choice.url)
+    return path if path is not None and not path.exists() else None
 
 
 def build_service(choice: ServiceChoice, loaded: LoadedPlugins) -> Any:

@@ -50,13 +50,15 @@ def resolve_app(given: str | None, configured: str | None) -> str:
 
 @asynccontextmanager
 async def opened(
-    target: Target, state: CliState, *, require_app: bool = True
-) -> AsyncIterator[tuple[BaseSessionService, Any]]:
+    target: Target, state: CliState, *, require_app: bool = True, read_only: bool = False
+) -> AsyncIterator[tuple[BaseSessionService | None, Any]]:
     """The session service and app name for *target*, closed afterwards.
 
     Without *require_app* the app name may be None (import takes it from the file).
+    With *read_only*, a local store that does not exist yet is not created: the
+    service is None (nothing is stored there).
     """
-    from runners_cli.services import build_service, choose_services, prepare
+    from runners_cli.services import build_service, choose_services, missing_store, prepare
     from runners_core.config import load_config
     from runners_core.plugins.manager import load_plugins
 
@@ -70,7 +72,10 @@ async def opened(
     loaded = load_plugins(config)
     choices = choose_services(config, loaded)
     choice = choices["session"]
-    prepare({"session": choice})
+    if read_only and missing_store(choice) is not None:
+        yield None, app_name
+        return
+    prepare({"session": choice}, loaded=loaded)
     service = build_service(choice, loaded)
     try:
         yield service, app_name
@@ -84,9 +89,13 @@ def _run(
     work: Callable[..., Awaitable[T]],
     *,
     require_app: bool = True,
+    read_only: bool = False,
 ) -> T:
     async def main() -> T:
-        async with opened(target, state, require_app=require_app) as (service, app_name):
+        async with opened(target, state, require_app=require_app, read_only=read_only) as (
+            service,
+            app_name,
+        ):
             return await work(service, app_name)
 
     return asyncio.run(main())
@@ -104,12 +113,16 @@ def list_sessions(
     page_token: str | None,
     as_json: bool,
 ) -> int:
-    async def work(service: BaseSessionService, app_name: str) -> Any:
+    from runners_core.sessions.session import ListSessionsResponse
+
+    async def work(service: BaseSessionService | None, app_name: str) -> Any:
+        if service is None:  # no database yet: nothing stored, and nothing created
+            return app_name, ListSessionsResponse()
         return app_name, await service.list_sessions(
             app_name=app_name, user_id=user_id, page_size=page_size, page_token=page_token
         )
 
-    app_name, page = _run(target, state, work)
+    app_name, page = _run(target, state, work, read_only=True)
     if as_json:
         payload = {
             "app_name": app_name,
@@ -158,17 +171,31 @@ def show_session(
 ) -> int:
     from runners_core.sessions.session import GetSessionConfig
 
-    async def work(service: BaseSessionService, app_name: str) -> Any:
+    async def work(service: BaseSessionService | None, app_name: str) -> Any:
+        if service is None:
+            return app_name, None, False
         config = GetSessionConfig(num_recent_events=last) if last is not None else None
-        return await service.get_session(
+        found = await service.get_session(
             app_name=app_name, user_id=user_id, session_id=session_id, config=config
         )
+        if found is not None:
+            return app_name, found, True
+        any_session = await service.list_sessions(app_name=app_name, page_size=1)
+        return app_name, None, bool(any_session.sessions)
 
-    session = _run(target, state, work)
+    app_name, session, app_has_sessions = _run(target, state, work, read_only=True)
     if session is None:
+        if not app_has_sessions:
+            raise CliError(
+                f"app {app_name!r} has no sessions in this backend, so no session "
+                f"{session_id!r}; check the app name (--app, or app_name in "
+                "[tool.runners_core]; 'runners run' uses the root agent's name) and the "
+                "backend (runners config)"
+            )
         raise CliError(
-            f"no session {session_id!r} for user {user_id!r}; list them with "
-            "'runners sessions list' (and pass --user if it belongs to another user)"
+            f"no session {session_id!r} for user {user_id!r} in app {app_name!r}; list them "
+            f"with 'runners sessions list --app {app_name}' (and pass --user if it belongs "
+            "to another user)"
         )
     if as_json:
         sys.stdout.write(session.model_dump_json(indent=2) + "\n")
