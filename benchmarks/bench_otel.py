@@ -9,10 +9,14 @@ round by round so machine noise hits them alike; the best round of each counts:
 * ``off``: the otel plugin not loaded;
 * ``global``: the plugin with its default settings and no application provider
   (what every install gets: the OpenTelemetry API's no-op tracer);
-* ``none``: the plugin's own SDK providers, spans sampled and recorded, nothing exported;
+* ``none``: SDK providers, spans sampled and recorded by a processor whose exporter
+  discards them (so recording is paid for in full), nothing exported;
 * ``console``: the console exporter (spans formatted as JSON, written to /dev/null);
 * ``none-lean``, ``console-lean``: the same with ``event_detail = false`` (no span
-  event per stored event; spans, counts and metrics stay).
+  event per stored event; spans, counts and metrics stay);
+* ``none-sampled``: ``none`` with ``sampling = 0.1`` (the plugin's own sampler,
+  ``ParentBased(TraceIdRatioBased(0.1))``): nine traces in ten are not recorded,
+  metrics still count every invocation.
 
 Rates are events per second of this process's CPU time (the machine is shared;
 the exporter threads of ``console`` count too, as they run in this process).
@@ -30,12 +34,13 @@ import time
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from runners_otel import OtelPlugin
 
 from runners_core import BaseAgent, Content, EventActions, InMemoryRunner, load_config, load_plugins
 
 EVENTS_PER_INVOCATION = 10
-MODES = ("off", "global", "none", "none-lean", "console", "console-lean")
+MODES = ("off", "global", "none", "none-lean", "none-sampled", "console", "console-lean")
 
 
 class TenEvents(BaseAgent):
@@ -49,9 +54,11 @@ def plugin_for(mode: str, devnull) -> list[object]:
         return []
     if mode == "global":
         return [OtelPlugin()]
-    tracer_provider = TracerProvider()
+    sampled = mode.endswith("-sampled")
+    sampler = ParentBased(TraceIdRatioBased(0.1)) if sampled else None
+    tracer_provider = TracerProvider(sampler=sampler)
     lean = mode.endswith("-lean")
-    mode = mode.removesuffix("-lean")
+    mode = mode.removesuffix("-lean").removesuffix("-sampled")
     if mode == "console":
         tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=devnull)))
     elif mode == "none":

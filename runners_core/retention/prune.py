@@ -265,7 +265,7 @@ class _Prune:
                         )
                     deleted = await self.sessions_service.delete_events(**key, event_ids=item.ids)
             except SessionBusyError:
-                self.report.sessions_busy.append(f"{session.user_id}/{session.id}")
+                self._busy(session)
                 return
             except NotImplementedError as exc:
                 self.unsupported("events", exc)
@@ -283,7 +283,7 @@ class _Prune:
             app_name=self.app, user_id=session.user_id, session_id=session.id
         )
         user_done = session.user_id in self._users_done
-        self._users_done.add(session.user_id)
+        key = {"app_name": self.app, "user_id": session.user_id, "session_id": session.id}
         for name in names:
             user_scoped = name.startswith("user:")
             if user_scoped and user_done:
@@ -307,17 +307,30 @@ class _Prune:
                 continue
             if not self.dry_run:
                 try:
-                    await self.artifacts.delete_artifact_versions(
-                        app_name=self.app,
-                        user_id=session.user_id,
-                        filename=name,
-                        versions=doomed,
-                        session_id=scope,
-                    )
+                    # An invocation may load or save these artifacts: like events, they are
+                    # trimmed only while no run holds the session (user-wide names: the
+                    # session they were found through).
+                    async with self.sessions_service.lock_session(**key, timeout=0):
+                        await self.artifacts.delete_artifact_versions(
+                            app_name=self.app,
+                            user_id=session.user_id,
+                            filename=name,
+                            versions=doomed,
+                            session_id=scope,
+                        )
+                except SessionBusyError:
+                    self._busy(session)
+                    return  # user-wide names stay for another session of the user
                 except NotImplementedError as exc:
                     self.unsupported("artifact versions", exc)
                     return
             self.report.artifact_versions_deleted += len(doomed)
+        self._users_done.add(session.user_id)
+
+    def _busy(self, session: Session) -> None:
+        where = f"{session.user_id}/{session.id}"
+        if where not in self.report.sessions_busy:
+            self.report.sessions_busy.append(where)
 
     # ------------------------------------------------------------------ memory
 

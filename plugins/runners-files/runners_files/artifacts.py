@@ -24,7 +24,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -60,6 +60,7 @@ class FileArtifactService(BaseArtifactService):
     """
 
     scheme: ClassVar[str] = "file"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"retention"})
 
     def __init__(self, url: str | os.PathLike[str], **options: Any) -> None:
         if isinstance(url, os.PathLike) or not str(url).lower().startswith("file://"):
@@ -217,6 +218,89 @@ class FileArtifactService(BaseArtifactService):
                 tree.remove_tree(scope, trash)
 
         await self._run("deleting an artifact", delete)
+
+    async def _delete_versions(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        versions: Sequence[int],
+    ) -> None:
+        def delete_versions(root_fd: int, info: RootInfo) -> None:
+            parts = [*self._scope_parts(info, app_name, user_id, session_id)]
+            parts.append(keys.encode(filename, fold_case=info.fold_case))
+            with tree.opened(root_fd, parts, create=False) as art:
+                if art is None:
+                    return
+                committed, _ = _scan(art, parts)
+                if committed:
+                    _read_sidecar(art, parts, max(committed), filename)  # same name, not a clash
+                for version in versions:
+                    # The sidecar first: the version disappears before its payload does.
+                    tree.remove(art, f"{version}.json")
+                    tree.remove(art, f"{version}.data")
+                if self._fsync:
+                    os.fsync(art)
+
+        await self._run("deleting artifact versions", delete_versions)
+
+    async def _put_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        version: int,
+        data: ArtifactData,
+        create_time: float,
+    ) -> bool:
+        sidecar = sidecars.describe(
+            format=SIDECAR_FORMAT,
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            filename=filename,
+            data=data,
+            now=create_time,
+        )
+
+        def put_version(root_fd: int, info: RootInfo) -> bool:
+            sidecar["sha256"] = sidecars.checksum(data.data)
+            sidecar["version"] = version
+            parts = [*self._scope_parts(info, app_name, user_id, session_id)]
+            parts.append(keys.encode(filename, fold_case=info.fold_case))
+            with tree.opened(root_fd, parts, create=True, sync=self._fsync) as art:
+                assert art is not None
+                committed, _ = _scan(art, parts)
+                if committed:
+                    _read_sidecar(art, parts, max(committed), filename)  # same name, not a clash
+                if version in committed:
+                    return False
+                temp = tree.write_temp(art, data.data, sync=self._fsync)
+                try:
+                    if not tree.link_new(art, temp, f"{version}.data"):
+                        # Claimed: by a writer still at work, or by one that died before
+                        # writing the sidecar (then the claim is old and is taken over).
+                        if _read_sidecar(art, parts, version, filename) is not None:
+                            return False
+                        if not tree.is_stale(art, f"{version}.data", STALE_TEMP_SECONDS):
+                            raise BackendError(
+                                f"version {version} of artifact {filename!r} is being written "
+                                "by another writer; retry the import when it is done"
+                            )
+                        os.rename(temp, f"{version}.data", src_dir_fd=art, dst_dir_fd=art)
+                    meta = tree.write_temp(art, sidecars.encode(sidecar), sync=self._fsync)
+                    os.rename(meta, f"{version}.json", src_dir_fd=art, dst_dir_fd=art)
+                finally:
+                    tree.remove(art, temp)
+                if self._fsync:
+                    os.fsync(art)
+                return True
+
+        return await self._run("importing an artifact version", put_version)
 
     def canonical_uri(
         self, app_name: str, user_id: str, session_id: str | None, filename: str, version: int

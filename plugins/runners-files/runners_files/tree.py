@@ -160,6 +160,15 @@ def remove_stale_temps(dir_fd: int, *, older_than: float) -> None:
             pass  # another writer cleaned it up first
 
 
+def is_stale(dir_fd: int, name: str, older_than: float) -> bool:
+    """Whether *name* was last modified more than *older_than* seconds ago (False if gone)."""
+    try:
+        modified = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mtime
+    except FileNotFoundError:
+        return False
+    return modified < time.time() - older_than
+
+
 def link_new(dir_fd: int, source: str, target: str) -> bool:
     """Give the file *source* the extra name *target* unless *target* exists (True if done).
 

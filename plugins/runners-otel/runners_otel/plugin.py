@@ -35,6 +35,8 @@ class _LockWait:
     end_ns: int
 
 
+_EVENT = "event"
+
 _pending_lock: contextvars.ContextVar[_LockWait | None] = contextvars.ContextVar(
     "runners_otel_pending_lock", default=None
 )
@@ -149,9 +151,10 @@ class OtelPlugin:
             return
         if event.partial:
             # Never stored, so after_append_event will not see it.
-            if self._detail and state.agent_span is not None and state.agent_span.is_recording():
-                state.agent_span.add_event(
-                    "event",
+            span = state.agent_span
+            if self._detail and span is not None and span.is_recording():
+                span.add_event(
+                    _EVENT,
                     {
                         attr.EVENT_AUTHOR: event.author,
                         attr.EVENT_PARTIAL: True,
@@ -188,16 +191,21 @@ class OtelPlugin:
                 1, {attr.APP_NAME: session.app_name, attr.EVENT_AUTHOR: event.author}
             )
             return
-        state.stored[event.author] = state.stored.get(event.author, 0) + 1
+        stored = state.stored
+        author = event.author
+        stored[author] = stored.get(author, 0) + 1
+        if not self._detail:
+            return
         # Not the current span: an agent may yield from inside a span of its own.
         span = state.agent_span or state.span
-        if self._detail and span.is_recording():
+        if span.is_recording():
+            # Three attributes, not four: the SDK validates each one, and a stored event
+            # is final by definition (only partial events carry runners.event.partial).
             span.add_event(
-                "event",
+                _EVENT,
                 {
                     attr.EVENT_ID: event.id,
-                    attr.EVENT_AUTHOR: event.author,
-                    attr.EVENT_PARTIAL: False,
+                    attr.EVENT_AUTHOR: author,
                     attr.EVENT_SIZE: content_bytes(event),
                 },
             )
@@ -239,22 +247,32 @@ def _outcome(kind: type[BaseException] | None) -> str:
     return attr.ERROR
 
 
-def _finish(span: Span, kind: type[BaseException] | None, error: BaseException | None) -> str:
+def _finish(
+    span: Span,
+    kind: type[BaseException] | None,
+    error: BaseException | None,
+    events: int | None,
+    tokens: list[int],
+) -> str:
+    """Set the closing attributes (in one call: the SDK locks the span for each) and the
+    status; returns the outcome."""
     outcome = _outcome(kind)
-    span.set_attribute(attr.OUTCOME, outcome)
+    if not span.is_recording():
+        return outcome
+    closing: dict[str, str | int] = {attr.OUTCOME: outcome}
+    if events is not None:
+        closing[attr.EVENTS] = events
+    if tokens[0] or tokens[1]:
+        closing[attr.GEN_AI_USAGE_INPUT_TOKENS] = tokens[0]
+        closing[attr.GEN_AI_USAGE_OUTPUT_TOKENS] = tokens[1]
     if outcome == attr.ERROR and error is not None:
         span.record_exception(error)
-        span.set_attribute(attr.ERROR_TYPE, type(error).__qualname__)
+        closing[attr.ERROR_TYPE] = type(error).__qualname__
         span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
     elif outcome != attr.OK:
         span.add_event(f"invocation {outcome}")
+    span.set_attributes(closing)
     return outcome
-
-
-def _set_tokens(span: Span, tokens: list[int]) -> None:
-    if tokens[0] or tokens[1]:
-        span.set_attribute(attr.GEN_AI_USAGE_INPUT_TOKENS, tokens[0])
-        span.set_attribute(attr.GEN_AI_USAGE_OUTPUT_TOKENS, tokens[1])
 
 
 class _InvocationScope:
@@ -273,29 +291,27 @@ class _InvocationScope:
         if wait is not None and wait.key != (session.app_name, session.user_id, session.id):
             wait = None
         labels = {attr.APP_NAME: session.app_name, attr.GEN_AI_AGENT_NAME: ctx.agent.name}
+        attributes: dict[str, str | float] = {
+            attr.APP_NAME: session.app_name,
+            attr.USER_ID: session.user_id,
+            attr.SESSION_ID: session.id,
+            attr.GEN_AI_CONVERSATION_ID: session.id,
+            attr.INVOCATION_ID: ctx.invocation_id,
+            attr.GEN_AI_AGENT_NAME: ctx.agent.name,
+        }
+        waited = 0.0
+        if wait is not None:
+            waited = (wait.end_ns - wait.start_ns) / 1e9
+            attributes[attr.LOCK_WAITED] = waited
         span = plugin._tracer.start_span(
             f"invocation {session.app_name}",
             start_time=wait.start_ns if wait is not None else None,
-            attributes={
-                attr.APP_NAME: session.app_name,
-                attr.USER_ID: session.user_id,
-                attr.SESSION_ID: session.id,
-                attr.GEN_AI_CONVERSATION_ID: session.id,
-                attr.INVOCATION_ID: ctx.invocation_id,
-                attr.GEN_AI_AGENT_NAME: ctx.agent.name,
-            },
+            attributes=attributes,
         )
-        if wait is not None:
-            waited = (wait.end_ns - wait.start_ns) / 1e9
-            span.set_attribute(attr.LOCK_WAITED, waited)
-            # An uncontended lock is an attribute; a real wait gets its own span.
-            if waited >= plugin.settings.lock_span_threshold:
-                plugin._lock_span(span, wait, acquired=True)
-        started = (
-            time.perf_counter() - (wait.end_ns - wait.start_ns) / 1e9
-            if wait is not None
-            else time.perf_counter()
-        )
+        # An uncontended lock is an attribute; a real wait gets its own span.
+        if wait is not None and waited >= plugin.settings.lock_span_threshold:
+            plugin._lock_span(span, wait, acquired=True)
+        started = time.perf_counter() - waited
         plugin._running[ctx.invocation_id] = _Invocation(span, started, labels)
         self._token = _make_current(span)
 
@@ -310,9 +326,7 @@ class _InvocationScope:
             return
         plugin._end_transfer(state)
         span = state.span
-        outcome = _finish(span, kind, error)
-        span.set_attribute(attr.EVENTS, state.events)
-        _set_tokens(span, state.tokens)
+        outcome = _finish(span, kind, error, state.events, state.tokens)
         span.end()
         labels = {**state.attributes, attr.OUTCOME: outcome}
         metrics_ = plugin._metrics
@@ -369,9 +383,9 @@ class _AgentScope:
         if span is None:
             return
         state = self._plugin._running.get(self._ctx.invocation_id)
-        _finish(span, kind, error)
         if state is not None:
-            span.set_attribute(attr.EVENTS, state.agent_events)
-            _set_tokens(span, state.agent_tokens)
+            _finish(span, kind, error, state.agent_events, state.agent_tokens)
             state.agent_span = None
+        else:
+            _finish(span, kind, error, None, [0, 0])
         span.end()

@@ -93,12 +93,13 @@ async def test_plain_run(otel):
     # The user's event is stored before any agent runs; the agent's inside its span.
     [(name, stored_user)] = events_of(invocation)
     assert name == "event" and stored_user["runners.event.author"] == "user"
-    assert stored_user["runners.event.size"] == 2 and stored_user["runners.event.partial"] is False
+    assert stored_user["runners.event.size"] == 2
+    # Stored events are final: only partial events carry runners.event.partial.
+    assert "runners.event.partial" not in stored_user
     [(_, stored_agent)] = events_of(agent_span)
     assert stored_agent == {
         "runners.event.id": events[0].id,
         "runners.event.author": "root",
-        "runners.event.partial": False,
         "runners.event.size": len(b"hello"),
     }
 
@@ -257,7 +258,7 @@ async def test_live_run_records_partial_events(otel):
     assert otel.tree() == [(f"invocation {APP}", [("invoke_agent echo", [])])]
     agent_span = otel.span("invoke_agent echo")
     recorded = [
-        (e.attributes["runners.event.author"], e.attributes["runners.event.partial"])
+        (e.attributes["runners.event.author"], e.attributes.get("runners.event.partial", False))
         for e in agent_span.events
     ]
     # The user's message is stored as the agent takes it: inside the agent's span.

@@ -20,7 +20,8 @@ invisible, and its number is never handed out again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from botocore.exceptions import ClientError
@@ -42,6 +43,8 @@ T = TypeVar("T")
 SIDECAR_FORMAT = "runners-s3/1"
 _DELETE_BATCH = 1000  # DeleteObjects takes at most 1000 keys
 _PARALLEL_READS = 8
+STALE_CLAIM_SECONDS = 3600.0
+"""A ``<n>.data`` this old without a sidecar belongs to a writer that died; import takes it."""
 
 
 class S3ArtifactService(BaseArtifactService):
@@ -54,6 +57,7 @@ class S3ArtifactService(BaseArtifactService):
     """
 
     scheme: ClassVar[str] = "s3"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"retention"})
 
     def __init__(self, url: str, **options: Any) -> None:
         self.settings: S3Settings = parse_url(url, **options)
@@ -191,21 +195,93 @@ class S3ArtifactService(BaseArtifactService):
         folder = self._folder(app_name, user_id, session_id, filename)
         async with self._clients.client("deleting an artifact") as client:
             found = [key async for key in self._keys(client, folder)]
-            # Sidecars first: a version disappears before its payload does, never after.
-            sidecar_keys = [k for k in found if k.endswith(".json")]
-            for batch in (sidecar_keys, [k for k in found if not k.endswith(".json")]):
-                for start in range(0, len(batch), _DELETE_BATCH):
-                    chunk = batch[start : start + _DELETE_BATCH]
-                    result = await client.delete_objects(
-                        Bucket=self.settings.bucket,
-                        Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True},
-                    )
-                    if result.get("Errors"):
-                        first = result["Errors"][0]
-                        raise BackendError(
-                            f"deleting an artifact: S3 could not delete {len(result['Errors'])} "
-                            f"objects, e.g. {first.get('Key')!r} ({first.get('Code')}); retry"
-                        )
+            await self._delete_keys(client, found, "deleting an artifact")
+
+    async def _delete_versions(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        versions: Sequence[int],
+    ) -> None:
+        folder = self._folder(app_name, user_id, session_id, filename)
+        async with self._clients.client("deleting artifact versions") as client:
+            committed, _ = await self._scan(client, folder)
+            if committed:  # the folder holds this name, not another that maps to it
+                await self._sidecar(client, folder, max(committed), filename)
+            found = [f"{folder}{v}.{suffix}" for v in versions for suffix in ("json", "data")]
+            await self._delete_keys(client, found, "deleting artifact versions")
+
+    async def _put_version(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str | None,
+        filename: str,
+        version: int,
+        data: ArtifactData,
+        create_time: float,
+    ) -> bool:
+        sidecar = sidecars.describe(
+            format=SIDECAR_FORMAT,
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            filename=filename,
+            data=data,
+            now=create_time,
+        )
+        payload = data.data
+        sidecar["sha256"] = await asyncio.to_thread(sidecars.checksum, payload)
+        sidecar["version"] = version
+        folder = self._folder(app_name, user_id, session_id, filename)
+        key = f"{folder}{version}.data"
+        large = len(payload) > self.settings.multipart_threshold
+        bucket = self.settings.bucket
+        async with self._clients.client("importing an artifact version") as client:
+            if await self._sidecar(client, folder, version, filename) is not None:
+                return False
+            claim = {
+                "Bucket": bucket,
+                "Key": key,
+                "Body": b"" if large else payload,
+                "ContentType": data.mime_type or "application/octet-stream",
+            }
+            try:
+                await client.put_object(**claim, IfNoneMatch="*")
+            except ClientError as exc:
+                if not is_taken(exc):
+                    raise
+                # Claimed: by a writer still at work, or by one that died before writing
+                # the sidecar (then the claim is old and is taken over).
+                if await self._sidecar(client, folder, version, filename) is not None:
+                    return False
+                head = await client.head_object(Bucket=bucket, Key=key)
+                age = time.time() - head["LastModified"].timestamp()
+                if age < STALE_CLAIM_SECONDS:
+                    raise BackendError(
+                        f"version {version} of artifact {filename!r} is being written by "
+                        "another writer; retry the import when it is done"
+                    ) from None
+                await client.put_object(**claim)
+            if large:
+                await self._upload_parts(client, key, data)
+            try:
+                await client.put_object(
+                    Bucket=bucket,
+                    Key=f"{folder}{version}.json",
+                    Body=sidecars.encode(sidecar),
+                    ContentType="application/json",
+                    IfNoneMatch="*",
+                )
+            except ClientError as exc:
+                if is_taken(exc):
+                    return False  # another import of the same version finished first
+                raise
+        return True
 
     def canonical_uri(
         self, app_name: str, user_id: str, session_id: str | None, filename: str, version: int
@@ -312,6 +388,24 @@ class S3ArtifactService(BaseArtifactService):
             except Exception:
                 pass
             raise
+
+    async def _delete_keys(self, client: Any, found: list[str], what: str) -> None:
+        """Delete *found* in batches, sidecars first: a version disappears before its
+        payload does, never after. Keys that do not exist are not an error."""
+        sidecar_keys = [k for k in found if k.endswith(".json")]
+        for batch in (sidecar_keys, [k for k in found if not k.endswith(".json")]):
+            for start in range(0, len(batch), _DELETE_BATCH):
+                chunk = batch[start : start + _DELETE_BATCH]
+                result = await client.delete_objects(
+                    Bucket=self.settings.bucket,
+                    Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True},
+                )
+                if result.get("Errors"):
+                    first = result["Errors"][0]
+                    raise BackendError(
+                        f"{what}: S3 could not delete {len(result['Errors'])} objects, e.g. "
+                        f"{first.get('Key')!r} ({first.get('Code')}); retry"
+                    )
 
     def _foreign(self, key: str, what: str) -> BackendError:
         return BackendError(

@@ -1,10 +1,18 @@
 """Deleting single artifact versions (capability ``"retention"``): the other versions keep
-their numbers and contents, and the next save still gets a new, higher number."""
+their numbers and contents, and the next save still gets a new, higher number; ``prune``
+keeps the newest versions, asks ``on_prune`` first and leaves a running session alone."""
 
 from __future__ import annotations
 
+import asyncio
+
 from runners_core.artifacts.base import BaseArtifactService
+from runners_core.config import load_config
 from runners_core.content import Part
+from runners_core.hookspecs import hookimpl
+from runners_core.plugins.manager import load_plugins
+from runners_core.retention import RetentionPolicy, prune
+from runners_core.sessions.in_memory import InMemorySessionService
 from runners_core.testing.artifacts.suite import ArtifactSuite
 
 CAPABILITY = "retention"
@@ -68,3 +76,86 @@ class Retention(ArtifactSuite):
         )
         nxt = await service.save_artifact(**scope, filename="a.bin", artifact=Part.from_text("x"))
         assert nxt == 4, f"after an imported version 3 the next save must be 4, got {nxt}"
+
+    async def test_prune_keeps_the_newest_versions_unless_held_or_running(
+        self, service: BaseArtifactService
+    ) -> None:
+        scope = self.scope()
+        app, user = scope["app_name"], scope["user_id"]
+        sessions = InMemorySessionService()
+        for sid in ("free", "held", "busy"):
+            await sessions.create_session(app_name=app, user_id=user, session_id=sid)
+            for i in range(4):
+                await service.save_artifact(
+                    app_name=app,
+                    user_id=user,
+                    session_id=sid,
+                    filename="draft.txt",
+                    artifact=Part.from_text(f"{sid} v{i}"),
+                )
+        for i in range(3):
+            await service.save_artifact(
+                app_name=app, user_id=user, filename="user:profile", artifact=Part.from_text(f"{i}")
+            )
+
+        class LegalHold:
+            @hookimpl
+            def on_prune(self, item: object) -> bool | None:
+                return False if getattr(item, "session_id", None) == "held" else None
+
+        loaded = load_plugins(load_config(environ={"RUNNERS_CORE_PLUGINS": ""}))
+        loaded.register(LegalHold(), name="legal-hold")
+        policy = RetentionPolicy(artifact_versions=2)
+
+        async def versions(sid: str | None, name: str = "draft.txt") -> list[int]:
+            return await service.list_versions(
+                app_name=app, user_id=user, filename=name, session_id=sid
+            )
+
+        dry = await prune(
+            app_name=app,
+            policy=policy,
+            session_service=sessions,
+            artifact_service=service,
+            hooks=loaded.hooks,
+            dry_run=True,
+        )
+        assert dry.artifact_versions_deleted == 2 + 2 + 1, (
+            f"prune --dry-run: expected 5 versions reported (free, busy, user:profile), got "
+            f"{dry.artifact_versions_deleted}"
+        )
+        assert await versions("free") == [0, 1, 2, 3], "prune --dry-run deleted versions"
+
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def run_in_progress() -> None:
+            async with sessions.lock_session(app_name=app, user_id=user, session_id="busy"):
+                holding.set()
+                await release.wait()
+
+        task = asyncio.create_task(run_in_progress())
+        await holding.wait()
+        try:
+            report = await prune(
+                app_name=app,
+                policy=policy,
+                session_service=sessions,
+                artifact_service=service,
+                hooks=loaded.hooks,
+            )
+        finally:
+            release.set()
+            await task
+        assert await versions("free") == [2, 3], "prune must keep the newest 2 versions"
+        kept = await service.load_artifact(**{**scope, "session_id": "free"}, filename="draft.txt")
+        assert kept is not None and kept.text == "free v3", "prune changed the newest version"
+        assert await versions("held") == [0, 1, 2, 3], "prune deleted versions on_prune held"
+        assert await versions("busy") == [0, 1, 2, 3], (
+            "prune deleted artifact versions of a session whose run was in progress"
+        )
+        assert await versions(None, "user:profile") == [1, 2], (
+            "prune must trim user-scoped artifacts once, through any free session"
+        )
+        assert report.sessions_busy == [f"{user}/busy"], report.sessions_busy
+        assert report.kept_by_plugins == {"legal-hold": 2}, report.kept_by_plugins
+        assert report.artifact_versions_deleted == 2 + 1
