@@ -10,6 +10,7 @@ import asyncio
 import sys
 from contextlib import aclosing, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -18,10 +19,10 @@ from rich.text import Text
 from runners_cli.errors import EXIT_ERROR, CliState, report_exception
 
 if TYPE_CHECKING:
+    from runners_cli.line_input import LineReader
     from runners_core.runner import Runner
 
 EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit", ":q"})
-PROMPT = "you: "
 
 
 @dataclass
@@ -37,6 +38,7 @@ class RunOptions:
     artifact_service: str | None = None
     history: int = 6
     live: bool = False
+    history_file: Path | None = None  # the chat prompt's history (per project)
 
 
 class Chat:
@@ -44,7 +46,14 @@ class Chat:
 
     cancelled = "the turn was cancelled"
 
-    def __init__(self, runner: Runner, options: RunOptions, session_id: str, state: CliState):
+    def __init__(
+        self,
+        runner: Runner,
+        options: RunOptions,
+        session_id: str,
+        state: CliState,
+        reader: LineReader | None = None,
+    ):
         from runners_cli.render import EventRenderer
 
         self.runner = runner
@@ -58,6 +67,7 @@ class Chat:
         self.renderer = EventRenderer(self.out)
         self.session_exists = False
         self.failed = False  # an error was reported: the closing note says so
+        self._reader = reader
 
     # ------------------------------------------------------------------ output
 
@@ -124,7 +134,8 @@ class Chat:
 
     def chat(self, loop: asyncio.Runner) -> int:
         if not self.options.json:
-            self.note("type a message; 'exit', Ctrl-D or Ctrl-C to stop")
+            newline = " (Alt-Enter: new line)" if sys.stdin.isatty() else ""
+            self.note(f"type a message{newline}; 'exit', Ctrl-D or Ctrl-C to stop")
         while True:
             try:
                 text = self.read()
@@ -147,13 +158,15 @@ class Chat:
                 report_exception(exc, self.state)
 
     def read(self) -> str | None:
+        """The next message, free of escape codes; None at the end of input."""
+        from runners_cli.line_input import clean_text, make_reader
+
         if self.options.json:
             line = sys.stdin.readline()
-            return None if line == "" else line
-        text = self.out.input(Text(PROMPT, "bold green"))
-        if not sys.stdin.isatty():
-            self.out.print(Text(text), soft_wrap=True)  # piped input: keep the transcript readable
-        return text
+            return None if line == "" else clean_text(line)
+        if self._reader is None:
+            self._reader = make_reader(self.out, self.options.history_file)
+        return clean_text(self._reader.read())
 
     def finish(self, loop: asyncio.Runner) -> int:
         """Close the session (so it reaches the memory service) and the runner."""

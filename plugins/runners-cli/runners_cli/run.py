@@ -53,6 +53,10 @@ def run_agent(options: RunOptions, state: CliState) -> int:
         check_live_agent(agent)
     choices = choose_services(config, loaded)
     prepare(choices, loaded=loaded)
+    if options.history_file is None:
+        from runners_core.default_services import EMBEDDED_DIR, project_dir
+
+        options.history_file = project_dir(config) / EMBEDDED_DIR / "chat-history"
     session_id = validate_id("session_id", options.session_id or new_cli_session_id())
     validate_id("user_id", options.user_id)
 
