@@ -38,7 +38,8 @@ from google.adk.sessions.state import State as AdkState
 from pydantic import PrivateAttr
 
 from runners_adk.artifacts import RunnersArtifactService
-from runners_adk.convert import EventCache, content_to_adk, event_from_adk, session_to_adk
+from runners_adk.cache import HistoryCache
+from runners_adk.convert import content_to_adk, event_from_adk, session_to_adk
 from runners_adk.memory import RunnersMemoryService
 from runners_adk.sessions import RunnersSessionService
 from runners_core.agents.base_agent import BaseAgent
@@ -61,7 +62,7 @@ class AdkAgent(BaseAgent):
     adk_plugins: list[Any] = []
     _adapters: dict[tuple[str, int], Any] = PrivateAttr(default_factory=dict)
     _plugin_manager: AdkPluginManager | None = PrivateAttr(default=None)
-    _events: EventCache = PrivateAttr(default_factory=EventCache)
+    _history: HistoryCache = PrivateAttr(default_factory=HistoryCache)
 
     def __init__(
         self,
@@ -174,13 +175,19 @@ class AdkAgent(BaseAgent):
                 stored = ctx.session.events[-1] if ctx.session.events else None
                 if stored is None or stored.id != ours.id:
                     continue
-                _append_in_memory(session, self._events.to_adk(stored))
+                _append_in_memory(session, self._history.events.to_adk(stored))
                 session.state.update(temp)
 
     # ------------------------------------------------------------------ context
 
     def _adk_context(self, ctx: InvocationContext) -> AdkInvocationContext:
-        session = session_to_adk(ctx.session, self._events)
+        ours = ctx.session
+        if getattr(ctx.run_config, "get_session_config", None) is None:
+            key = (ours.app_name, ours.user_id, ours.id)
+            events = self._history.to_adk(key, ours.events)
+        else:  # part of the history only: positions differ from a full load's
+            events = [self._history.events.to_adk(e) for e in ours.events]
+        session = session_to_adk(ours, events)
         agent = self._agent_to_run(session)
         return AdkInvocationContext(
             session_service=self._adapter("session", ctx.session_service),

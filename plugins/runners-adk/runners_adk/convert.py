@@ -6,7 +6,6 @@ conversion is one dump and one validation, both done by pydantic-core.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from google.adk.events.event import Event as AdkEvent
@@ -37,47 +36,16 @@ def event_from_adk(event: AdkEvent) -> Event:
     return Event.model_validate(data)
 
 
-def session_to_adk(session: Session, cache: EventCache | None = None) -> AdkSession:
-    convert = event_to_adk if cache is None else cache.to_adk
+def session_to_adk(session: Session, events: list[AdkEvent] | None = None) -> AdkSession:
+    """The ADK session equal to *session*; *events* are its events already converted."""
     return AdkSession(
         id=session.id,
         app_name=session.app_name,
         user_id=session.user_id,
         state=dict(session.state),
-        events=[convert(e) for e in session.events],
+        events=[event_to_adk(e) for e in session.events] if events is None else events,
         last_update_time=session.last_update_time,
     )
-
-
-class EventCache:
-    """ADK events already converted, by stored event id (bounded, oldest dropped first).
-
-    Building an ADK ``Event`` costs several times what decoding ours does (ADK's and
-    google-genai's validators); ADK's Runner loads the whole session every
-    invocation, so without this cache every load converts the whole history again.
-    A stored event never changes, so its conversion can be reused; each load gets
-    its own shallow copy (nested content is shared, as ADK treats it read-only).
-    """
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._size = size
-        self._events: OrderedDict[tuple[str, float], AdkEvent] = OrderedDict()
-
-    def to_adk(self, event: Event) -> AdkEvent:
-        key = (event.id, event.timestamp)
-        cached = self._events.get(key)
-        if cached is None:
-            cached = event_to_adk(event)
-            self.put(key, cached)
-        return cached.model_copy()
-
-    def remember(self, event: Event, adk_event: AdkEvent) -> None:
-        self.put((event.id, event.timestamp), adk_event.model_copy())
-
-    def put(self, key: tuple[str, float], adk_event: AdkEvent) -> None:
-        self._events[key] = adk_event
-        if len(self._events) > self._size:
-            self._events.popitem(last=False)
 
 
 def session_from_adk(session: AdkSession) -> Session:

@@ -15,8 +15,10 @@ from google.adk.sessions.base_session_service import (
     ListSessionsResponse as AdkListSessionsResponse,
 )
 from google.adk.sessions.session import Session as AdkSession
+from google.adk.sessions.state import State as AdkState
 
-from runners_adk.convert import EventCache, event_from_adk, session_to_adk
+from runners_adk.cache import HistoryCache
+from runners_adk.convert import event_from_adk, session_to_adk
 from runners_adk.urls import backend_url
 from runners_core.errors import ValidationError
 from runners_core.sessions.base import BaseSessionService
@@ -53,7 +55,7 @@ class RunnersSessionService(AdkBaseSessionService):
                 f"service must be a runners_core BaseSessionService, got {type(service).__name__}"
             )
         self.service = service
-        self._events = EventCache()
+        self._history = HistoryCache()
 
     async def create_session(
         self,
@@ -85,7 +87,12 @@ class RunnersSessionService(AdkBaseSessionService):
         loaded = await self.service.get_session(
             app_name=app_name, user_id=user_id, session_id=session_id, config=ours
         )
-        return None if loaded is None else session_to_adk(loaded, self._events)
+        if loaded is None:
+            return None
+        if ours is None:
+            key = (app_name, user_id, session_id)
+            return session_to_adk(loaded, self._history.to_adk(key, loaded.events))
+        return session_to_adk(loaded, [self._history.events.to_adk(e) for e in loaded.events])
 
     async def list_sessions(
         self, *, app_name: str, user_id: str | None = None
@@ -106,6 +113,13 @@ class RunnersSessionService(AdkBaseSessionService):
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         await self.service.delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
+        self._history.forget((app_name, user_id, session_id))
+
+    async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
+        """A user's state without a session, keys without the ``user:`` prefix (as ADK's)."""
+        prefixed = await self.service.get_user_state(app_name=app_name, user_id=user_id)
+        cut = len(AdkState.USER_PREFIX)
+        return {key[cut:]: value for key, value in prefixed.items()}
 
     async def append_event(self, session: AdkSession, event: AdkEvent) -> AdkEvent:
         """Store *event*, then update the in-memory *session* as ADK's base class does."""
@@ -133,7 +147,7 @@ class RunnersSessionService(AdkBaseSessionService):
         if not shadow.events:
             return None
         if stored.actions.state_delta == (event.actions.state_delta if event.actions else {}):
-            self._events.remember(stored, event)
+            self._history.events.remember(stored, event)
         return stored
 
     async def close(self) -> None:

@@ -15,7 +15,7 @@ WORKER = Path(__file__).with_name("adk_worker.py")
 TURNS = 3
 
 
-@pytest.mark.backends(["sqlite", "redis"])
+@pytest.mark.backends(["sqlite", "postgresql", "redis"])
 async def test_two_processes_on_one_session_are_serialised(backend_url):
     procs = [
         await asyncio.create_subprocess_exec(

@@ -168,3 +168,18 @@ async def test_two_writers_on_one_session_never_fail(service):
 
 async def test_a_missing_session_is_none(service):
     assert await service.get_session(app_name="app", user_id="u", session_id="nope") is None
+
+
+async def test_user_state_without_a_session(service):
+    # ADK's get_user_state: raw keys, no "user:" prefix; {} for a user with none.
+    assert await service.get_user_state(app_name="app", user_id="u") == {}
+    session = await service.create_session(
+        app_name="app", user_id="u", state={"user:lang": "fr", "app:theme": "dark", "k": 1}
+    )
+    await service.append_event(
+        session,
+        Event(invocation_id="inv", author="agent", actions=EventActions(state_delta={"user:n": 2})),
+    )
+    assert await service.get_user_state(app_name="app", user_id="u") == {"lang": "fr", "n": 2}
+    assert await service.get_user_state(app_name="app", user_id="other") == {}
+    assert await service.get_user_state(app_name="other", user_id="u") == {}
