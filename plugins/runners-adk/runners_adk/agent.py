@@ -13,6 +13,9 @@
 4. before the ADK agent resumes, appends the event as stored (after our hooks)
    to the ADK session it reads, so its next model call sees the tool result.
 
+A ``Workflow`` root (ADK 2.x graph workflow) is run by ADK's own Runner instead,
+on the runner's session: see runners_adk.workflow.
+
 ADK's plugins (``google.adk.plugins.BasePlugin``) passed as ``plugins=`` run
 inside, through ADK's own plugin manager: see docs/adk.md for how their order
 combines with runners-core hooks.
@@ -30,11 +33,14 @@ from google.adk.agents.live_request_queue import LiveRequest as AdkLiveRequest
 from google.adk.agents.live_request_queue import LiveRequestQueue as AdkLiveRequestQueue
 from google.adk.agents.run_config import RunConfig as AdkRunConfig
 from google.adk.agents.run_config import StreamingMode as AdkStreamingMode
+from google.adk.apps.app import App as AdkApp
 from google.adk.events.event import Event as AdkEvent
 from google.adk.plugins.base_plugin import BasePlugin as AdkBasePlugin
 from google.adk.plugins.plugin_manager import PluginManager as AdkPluginManager
+from google.adk.runners import Runner as AdkRunner
 from google.adk.sessions.session import Session as AdkSession
 from google.adk.sessions.state import State as AdkState
+from google.adk.workflow import BaseNode as AdkBaseNode
 from pydantic import PrivateAttr
 
 from runners_adk.artifacts import RunnersArtifactService
@@ -42,6 +48,7 @@ from runners_adk.cache import HistoryCache
 from runners_adk.convert import content_to_adk, event_from_adk, session_to_adk
 from runners_adk.memory import RunnersMemoryService
 from runners_adk.sessions import RunnersSessionService
+from runners_adk.workflow import InvocationSessions, replace_in_memory
 from runners_core.agents.base_agent import BaseAgent
 from runners_core.agents.invocation_context import InvocationContext
 from runners_core.errors import ValidationError
@@ -49,7 +56,8 @@ from runners_core.events import Event
 
 
 class AdkAgent(BaseAgent):
-    """Runs a ``google.adk`` agent (and its whole sub-agent tree) on ``runners_core.Runner``.
+    """Runs a ``google.adk`` agent (and its whole sub-agent tree) or ``Workflow`` on
+    ``runners_core.Runner``.
 
     ``AdkAgent(root_agent, plugins=[...])``; ``Runner(agent=root_agent, ...)`` and
     ``runners run app.py:root_agent`` wrap an ADK agent in one automatically when
@@ -62,6 +70,8 @@ class AdkAgent(BaseAgent):
     adk_plugins: list[Any] = []
     _adapters: dict[tuple[str, int], Any] = PrivateAttr(default_factory=dict)
     _plugin_manager: AdkPluginManager | None = PrivateAttr(default=None)
+    _sessions: InvocationSessions = PrivateAttr(default_factory=InvocationSessions)
+    _runners: dict[tuple[Any, ...], AdkRunner] = PrivateAttr(default_factory=dict)
     _history: HistoryCache = PrivateAttr(default_factory=HistoryCache)
 
     def __init__(
@@ -74,16 +84,10 @@ class AdkAgent(BaseAgent):
     ) -> None:
         adk_agent = fields.pop("adk_agent", adk_agent)
         plugins = fields.pop("adk_plugins", plugins)
-        if not isinstance(adk_agent, AdkBaseAgent):
-            if type(adk_agent).__module__.startswith("google.adk.workflow"):
-                raise ValidationError(
-                    f"{type(adk_agent).__name__} roots (ADK 2.x graph workflows) are not hosted "
-                    "by AdkAgent yet; run them with ADK's Runner on runners_adk.session_service"
-                    "(url), or use SequentialAgent/ParallelAgent/LoopAgent"
-                )
+        if not isinstance(adk_agent, AdkBaseNode):
             raise ValidationError(
-                f"AdkAgent wraps a google.adk agent (LlmAgent, SequentialAgent, ...), got "
-                f"{type(adk_agent).__name__}"
+                f"AdkAgent wraps a google.adk agent or workflow (LlmAgent, SequentialAgent, "
+                f"Workflow, ...), got {type(adk_agent).__name__}"
             )
         for plugin in plugins:
             if not isinstance(plugin, AdkBasePlugin):
@@ -99,6 +103,10 @@ class AdkAgent(BaseAgent):
     # ------------------------------------------------------------------ running
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        if not isinstance(self.adk_agent, AdkBaseAgent):
+            async for event in self._run_workflow(ctx):
+                yield event
+            return
         adk_ctx = self._adk_context(ctx)
         pm = adk_ctx.plugin_manager
         early = await pm.run_before_run_callback(invocation_context=adk_ctx)
@@ -120,6 +128,11 @@ class AdkAgent(BaseAgent):
                 await pm.run_after_run_callback(invocation_context=adk_ctx)
 
     async def _run_live_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        if not isinstance(self.adk_agent, AdkBaseAgent):
+            raise ValidationError(
+                f"run_live of a {type(self.adk_agent).__name__} root is not hosted by AdkAgent; "
+                "use run_async, or ADK's Runner.run_live on runners_adk.session_service(url)"
+            )
         adk_ctx = self._adk_context(ctx)
         queue = AdkLiveRequestQueue()
         adk_ctx.live_request_queue = queue
@@ -178,16 +191,62 @@ class AdkAgent(BaseAgent):
                 _append_in_memory(session, self._history.events.to_adk(stored))
                 session.state.update(temp)
 
+    async def _run_workflow(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
+        """A ``Workflow`` root, driven by ADK's own Runner (see runners_adk.workflow)."""
+        session = self._adk_session(ctx)
+        runner = self._workflow_runner(ctx)
+        self._sessions.hold(session)
+        try:
+            events = runner.run_async(
+                user_id=session.user_id,
+                session_id=session.id,
+                invocation_id=ctx.invocation_id,
+                new_message=content_to_adk(ctx.user_content),
+                run_config=_run_config(ctx),
+            )
+            async with _closing(events):
+                async for adk_event in events:
+                    ours = event_from_adk(adk_event)
+                    yield ours
+                    if ours.partial:
+                        continue
+                    stored = ctx.session.events[-1] if ctx.session.events else None
+                    if stored is not None and stored.id == ours.id:
+                        replace_in_memory(session, adk_event, self._history.events.to_adk(stored))
+        finally:
+            self._sessions.release(session)
+
+    def _workflow_runner(self, ctx: InvocationContext) -> AdkRunner:
+        artifacts = self._adapter("artifact", ctx.artifact_service)
+        memory = self._adapter("memory", ctx.memory_service)
+        key = (ctx.session.app_name, id(artifacts), id(memory))
+        runner = self._runners.get(key)
+        if runner is None:
+            app = AdkApp(
+                name=ctx.session.app_name, root_agent=self.adk_agent, plugins=self.adk_plugins
+            )
+            runner = AdkRunner(
+                app=app,
+                session_service=self._sessions,
+                artifact_service=artifacts,
+                memory_service=memory,
+            )
+            self._runners[key] = runner
+        return runner
+
     # ------------------------------------------------------------------ context
 
-    def _adk_context(self, ctx: InvocationContext) -> AdkInvocationContext:
+    def _adk_session(self, ctx: InvocationContext) -> AdkSession:
         ours = ctx.session
         if getattr(ctx.run_config, "get_session_config", None) is None:
             key = (ours.app_name, ours.user_id, ours.id)
             events = self._history.to_adk(key, ours.events)
         else:  # part of the history only: positions differ from a full load's
             events = [self._history.events.to_adk(e) for e in ours.events]
-        session = session_to_adk(ours, events)
+        return session_to_adk(ours, events)
+
+    def _adk_context(self, ctx: InvocationContext) -> AdkInvocationContext:
+        session = self._adk_session(ctx)
         agent = self._agent_to_run(session)
         return AdkInvocationContext(
             session_service=self._adapter("session", ctx.session_service),

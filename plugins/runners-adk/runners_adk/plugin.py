@@ -14,9 +14,9 @@ def adapt_agent(obj: Any) -> Any:
     # for anything else.
     if "google.adk" not in sys.modules:
         return None
-    from google.adk.agents.base_agent import BaseAgent as AdkBaseAgent
+    from google.adk.workflow import BaseNode as AdkBaseNode  # agents and workflows
 
-    if not isinstance(obj, AdkBaseAgent) and not type(obj).__module__.startswith("google.adk"):
+    if not isinstance(obj, AdkBaseNode) and not type(obj).__module__.startswith("google.adk"):
         return None
     from runners_adk.agent import AdkAgent
 
