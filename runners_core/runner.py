@@ -22,6 +22,8 @@ import queue
 import secrets
 import threading
 import time
+import warnings
+import weakref
 from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
 from contextlib import AsyncExitStack, aclosing
 from typing import Any, Literal
@@ -473,8 +475,23 @@ class Runner:
     async def __aenter__(self) -> Runner:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if exc is None:
+            await self.close()
+            return
+        # The body's exception is what the caller must see: a failing close hook is
+        # logged and attached to it as a note, never put in its place.
+        try:
+            await self.close()
+        except Exception as close_error:
+            log.error(
+                "closing the runner failed while %s was propagating: %s",
+                type(exc).__name__,
+                close_error,
+            )
+            exc.add_note(f"while handling it, closing the runner also failed: {close_error}")
 
     # ------------------------------------------------------------------ internals
 
@@ -485,7 +502,12 @@ class Runner:
     def _background_loop(self) -> _LoopThread:
         self._check_open()
         if self._loop_thread is None:
-            self._loop_thread = _LoopThread(f"runners-core-{self.app_name}")
+            loop_thread = _LoopThread(f"runners-core-{self.app_name}")
+            # A runner dropped without close() must not keep its thread and descriptors.
+            loop_thread.finalizer = weakref.finalize(
+                self, _release_unclosed, loop_thread, f"{type(self).__name__}({self.app_name!r})"
+            )
+            self._loop_thread = loop_thread
         return self._loop_thread
 
     def _session_lock(self, user_id: str, session_id: str) -> Any:
@@ -787,6 +809,7 @@ class _LoopThread:
 
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
+        self.finalizer: weakref.finalize[Any, Any] | None = None
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
 
@@ -797,11 +820,31 @@ class _LoopThread:
         self.loop.close()
 
     def stop(self) -> None:
+        if self.finalizer is not None:
+            self.finalizer.detach()  # closed properly: nothing to warn about
         if self._thread is threading.current_thread():
             self.loop.stop()
             return
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
+
+    def stop_soon(self) -> None:
+        """Stop without waiting (the garbage collector may call this on any thread)."""
+        try:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        except RuntimeError:  # the loop is closed already
+            pass
+
+
+def _release_unclosed(loop_thread: _LoopThread, name: str) -> None:
+    """A runner that ran synchronously was garbage-collected unclosed: free its loop."""
+    warnings.warn(
+        f"unclosed {name}: its background event loop thread was still running; call "
+        "runner.close() (or use `async with runner:`) when done with it",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    loop_thread.stop_soon()
 
 
 def _check_user_message(message: Content) -> None:
