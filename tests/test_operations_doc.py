@@ -53,8 +53,7 @@ def test_trace_a_run_in_the_console(tmp_path: Path):
     install, runners_run = commands(text)
     assert install == "pip install -e plugins/runners-otel"  # done by scripts/setup.sh
     (tmp_path / "pyproject.toml").write_text(blocks(text, "toml")[0])
-    (tmp_path / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "assistant.py", tmp_path / "examples")
+    shutil.copy(ROOT / "examples" / "assistant.py", tmp_path)  # the folder's copy
     result = run(runners_run, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -70,8 +69,7 @@ def test_trace_a_run_in_the_console(tmp_path: Path):
 def test_prune_with_a_dry_run_first(tmp_path: Path):
     text = section("Prune with a dry run first")
     (tmp_path / "pyproject.toml").write_text(blocks(text, "toml")[0])
-    (tmp_path / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "assistant.py", tmp_path / "examples")
+    shutil.copy(ROOT / "examples" / "assistant.py", tmp_path)  # the folder's copy
     first, second, dry_run, real = commands(text)
     for turn in (first, second):
         result = run(turn, tmp_path)
@@ -116,9 +114,8 @@ def test_migrate_the_example_app_from_sqlite_to_postgresql(tmp_path: Path):
     psycopg = pytest.importorskip("psycopg")
     text = section("Move an app between backends")
     (tmp_path / "pyproject.toml").write_text(blocks(text, "toml")[0])
-    (tmp_path / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "assistant.py", tmp_path / "examples")
-    first, second, migrate = commands(text)
+    shutil.copy(ROOT / "examples" / "assistant.py", tmp_path)  # the folder's copy
+    first, second, migrate, listing, notes = commands(text)
     for turn in (first, second):
         result = run(turn, tmp_path)
         assert result.returncode == 0, result.stderr
@@ -144,6 +141,18 @@ def test_migrate_the_example_app_from_sqlite_to_postgresql(tmp_path: Path):
         assert "2 sessions created" in out and "password" not in out
         again = " ".join(run(command, tmp_path).stdout.split())
         assert "0 sessions created (2 existed), 0 events written" in again
+        # Then the app points at PostgreSQL, as the second toml block says.
+        switch = blocks(text, "toml")[1]
+        assert switch.count(documented) == 3
+        pyproject = tmp_path / "pyproject.toml"
+        switch = switch.replace(documented, f"{server}?schema={schema}")
+        pyproject.write_text(pyproject.read_text() + switch)
+        listed = run(listing, tmp_path)
+        assert listed.returncode == 0, listed.stderr
+        assert "demo" in listed.stdout and "other" in listed.stdout
+        read = run(notes, tmp_path)
+        assert read.returncode == 0, read.stderr
+        assert "- buy milk" in read.stdout  # the migrated artifact, loaded from PostgreSQL
     finally:
         from psycopg import sql
 
