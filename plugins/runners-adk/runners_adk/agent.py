@@ -46,6 +46,7 @@ from pydantic import PrivateAttr
 from runners_adk.artifacts import RunnersArtifactService
 from runners_adk.cache import HistoryCache
 from runners_adk.convert import content_to_adk, event_from_adk, session_to_adk
+from runners_adk.live import LiveSessions
 from runners_adk.memory import RunnersMemoryService
 from runners_adk.sessions import RunnersSessionService
 from runners_adk.workflow import InvocationSessions, replace_in_memory
@@ -134,6 +135,8 @@ class AdkAgent(BaseAgent):
                 "use run_async, or ADK's Runner.run_live on runners_adk.session_service(url)"
             )
         adk_ctx = self._adk_context(ctx)
+        sessions = LiveSessions(service=ctx.session_service, convert=self._history.events.to_adk)
+        adk_ctx.session_service = sessions
         queue = AdkLiveRequestQueue()
         adk_ctx.live_request_queue = queue
         import asyncio
@@ -146,6 +149,10 @@ class AdkAgent(BaseAgent):
                 if request.close:
                     queue.close()
                     return
+                if _adk_appends_a_user_event(request):
+                    last = ctx.session.events[-1] if ctx.session.events else None
+                    if last is not None and last.author == "user":
+                        sessions.taken(last)
                 data = request.model_dump(exclude_none=True, exclude_defaults=True)
                 if request.content is not None:
                     data["content"] = content_to_adk(request.content)
@@ -291,6 +298,13 @@ def _append_in_memory(session: AdkSession, event: AdkEvent) -> None:
         }
     session.events.append(event)
     session.last_update_time = event.timestamp
+
+
+def _adk_appends_a_user_event(request: Any) -> bool:
+    """Whether ADK's live flow appends a user event for *request* (as its send loop does)."""
+    content = request.content
+    answers = bool(content and any(p.function_response for p in content.parts))
+    return bool(content and not request.partial and not answers) or bool(request.state_delta)
 
 
 def _run_config(ctx: InvocationContext) -> AdkRunConfig:
