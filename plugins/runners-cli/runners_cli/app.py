@@ -314,6 +314,7 @@ def migrate(
 
 def build_app() -> typer.Typer:
     """A fresh ``runners`` app (tests build their own)."""
+    from runners_cli.plugin_app import build_plugin_app
     from runners_cli.sessions_app import build_sessions_app
 
     app = typer.Typer(
@@ -335,4 +336,5 @@ def build_app() -> typer.Typer:
     app.command(name="import")(import_)
     app.command()(migrate)
     app.add_typer(build_sessions_app(), name="sessions")
+    app.add_typer(build_plugin_app(), name="plugin")
     return app
