@@ -1,6 +1,7 @@
 """Kernel benchmarks (issue 3), with Google ADK 2.13 side by side when available.
 
     .venv/bin/python benchmarks/bench_kernel.py [--invocations 200] [--adk-python PATH]
+    .venv/bin/python benchmarks/bench_kernel.py --imports [--repeats 40]
 
 Workload: an agent yielding 10 small events, each with a state delta, per invocation;
 200 invocations on one session with InMemoryRunner. Reports events/s and mean
@@ -8,6 +9,12 @@ and median invocation time per quarter (cost must not grow with history; the mea
 also carries Python's cyclic garbage collector, whose full passes scan the whole,
 growing heap), `import runners_core`
 wall time, and get_session of a 10,000-event in-memory session.
+
+``--imports`` measures only import cost, as issue 13 states its target: whole-process
+wall time of ``python -c STATEMENT`` minus that of a bare interpreter (``python -c pass``),
+medians of many runs alternating bare, pydantic, runners-core (and ADK's runner when its
+environment exists), and the ratio of the runner API import to ``from pydantic import
+BaseModel`` taken within the same run.
 """
 
 from __future__ import annotations
@@ -96,6 +103,53 @@ def import_time(statement: str, python: str = sys.executable, repeat: int = 7) -
     return min(runs)
 
 
+IMPORT_STATEMENTS = {
+    "bare interpreter": "pass",
+    "from pydantic import BaseModel": "from pydantic import BaseModel",
+    "import runners_core": "import runners_core",
+    "runner API": "from runners_core import Runner, InMemoryRunner, Content, Event",
+}
+
+
+def import_costs(repeats: int, adk_python: str | None) -> dict[str, float]:
+    """Median wall ms of each import statement's process minus a bare interpreter's.
+
+    Runs alternate (bare, pydantic, runners-core, ... then again) so machine load
+    affects every statement alike; ADK's figure subtracts its own bare interpreter.
+    """
+    env = {**os.environ, "RUNNERS_CORE_PLUGINS": ""}
+    jobs = [(name, sys.executable, code) for name, code in IMPORT_STATEMENTS.items()]
+    if adk_python and Path(adk_python).exists():
+        jobs += [
+            ("adk bare interpreter", adk_python, "pass"),
+            ("ADK runner", adk_python, "from google.adk.runners import Runner, InMemoryRunner"),
+        ]
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
+    for _ in range(repeats):
+        for name, python, code in jobs:
+            start = time.perf_counter()
+            subprocess.run([python, "-c", code], env=env, check=True)
+            samples[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(times) for name, times in samples.items()}
+    bare = medians.pop("bare interpreter")
+    adk_bare = medians.pop("adk bare interpreter", None)
+    out = {"bare interpreter": bare * 1000}
+    for name, value in medians.items():
+        base = adk_bare if name == "ADK runner" else bare
+        out[name] = (value - base) * 1000
+    return out
+
+
+def print_import_costs(costs: dict[str, float], repeats: int) -> None:
+    pydantic = costs["from pydantic import BaseModel"]
+    print(f"import cost: median wall ms over {repeats} alternating runs, minus a bare interpreter")
+    print(f"  {'bare interpreter (absolute)':34} {costs['bare interpreter']:8.1f} ms")
+    for name, value in costs.items():
+        if name == "bare interpreter":
+            continue
+        print(f"  {name:34} {value:8.1f} ms   {value / pydantic:5.2f}x pydantic")
+
+
 def quarters(times: list[float], stat=statistics.mean) -> list[float]:
     size = len(times) // 4
     return [stat(times[i * size : (i + 1) * size]) for i in range(4)]
@@ -137,7 +191,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--adk-python", default=DEFAULT_ADK_PYTHON)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--imports", action="store_true", help="measure import cost only")
+    parser.add_argument("--repeats", type=int, default=40, help="runs per import statement")
     args = parser.parse_args()
+    if args.imports:
+        costs = import_costs(args.repeats, args.adk_python)
+        if args.json:
+            print(json.dumps(costs, indent=2))
+        else:
+            print_import_costs(costs, args.repeats)
+        return
 
     ours = summarise(
         "runners-core",

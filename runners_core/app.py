@@ -19,7 +19,7 @@ class App(BaseModel):
     carries over; the kernel does not act on them (docs/migrating-from-adk.md).
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", defer_build=True)
 
     name: str
     root_agent: BaseAgent

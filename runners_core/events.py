@@ -8,7 +8,7 @@ ADK's camelCase JSON reads and writes as ours (see :mod:`runners_core.wire`).
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 from typing import Annotated, Any
 
@@ -37,7 +37,8 @@ SortedIds = Annotated[set[str], PlainSerializer(sorted, return_type=list[str])]
 
 def new_event_id() -> str:
     """A random, URL-safe event id (16 hex characters)."""
-    return secrets.token_hex(8)
+    # What secrets.token_hex(8) returns, without importing secrets (hashlib, random).
+    return os.urandom(8).hex()
 
 
 class ToolConfirmation(WireModel):

@@ -16,24 +16,14 @@ Order inside an invocation (``run_async``):
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import queue
-import secrets
+import os
 import threading
 import time
 import warnings
 import weakref
-from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
 from contextlib import AsyncExitStack, aclosing
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from runners_core.agents.base_agent import BaseAgent
-from runners_core.agents.invocation_context import InvocationContext
-from runners_core.agents.run_config import RunConfig, StreamingMode
-from runners_core.app import App
-from runners_core.artifacts.base import BaseArtifactService, rewind_tombstone
-from runners_core.config import Config, load_config
 from runners_core.content import Content
 from runners_core.errors import (
     InvocationNotFoundError,
@@ -44,18 +34,35 @@ from runners_core.errors import (
 )
 from runners_core.events import Event, EventActions
 from runners_core.identifiers import validate_id
-from runners_core.live import LiveRequest, LiveRequestQueue
-from runners_core.memory.base import BaseMemoryService
-from runners_core.plugins.adk_style import AdkPluginAdapter, is_adk_style
-from runners_core.plugins.manager import LoadedPlugins, load_plugins
-from runners_core.sessions.base import BaseSessionService
-from runners_core.sessions.rewind import newest_first, rewound_state
-from runners_core.sessions.session import Session
 
-log = logging.getLogger("runners_core.runner")
+# Importing the runner builds nothing it does not need to define its classes: the
+# plugin manager (pluggy, entry points), asyncio, the services' base classes and the
+# agent machinery are imported where first used (building a runner, starting a run),
+# which keeps ``from runners_core import Runner`` cheap (docs/performance.md).
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
+
+    from runners_core.agents.base_agent import BaseAgent
+    from runners_core.agents.invocation_context import InvocationContext
+    from runners_core.agents.run_config import RunConfig
+    from runners_core.app import App
+    from runners_core.artifacts.base import BaseArtifactService
+    from runners_core.config import Config
+    from runners_core.live import LiveRequest, LiveRequestQueue
+    from runners_core.memory.base import BaseMemoryService
+    from runners_core.plugins.manager import LoadedPlugins
+    from runners_core.sessions.base import BaseSessionService
+    from runners_core.sessions.session import Session
 
 SessionBusy = Literal["wait", "reject"]
 MAX_TRANSFERS = 100
+
+
+def _log() -> logging.Logger:
+    import logging  # on first use: only failures log here
+
+    return logging.getLogger("runners_core.runner")
 
 
 class Runner:
@@ -83,7 +90,13 @@ class Runner:
         plugin_manager: LoadedPlugins | None = None,
         app: App | None = None,
     ) -> None:
+        from runners_core.plugins.adk_style import AdkPluginAdapter, is_adk_style
+        from runners_core.plugins.manager import load_plugins
+        from runners_core.sessions.base import BaseSessionService
+
         if app is not None:
+            from runners_core.app import App
+
             if agent is not None:
                 raise ValidationError("pass either app=App(...) or agent=..., not both")
             if not isinstance(app, App):
@@ -150,6 +163,11 @@ class Runner:
         warning). A ready *config* or *plugin_manager* (from ``load_plugins``) is
         used as given.
         """
+        from runners_core.config import load_config
+        from runners_core.default_services import choose_services, ephemeral_warning
+        from runners_core.plugins.manager import load_plugins
+        from runners_core.services import service_from_url
+
         overrides = {
             key: value
             for key, value in (
@@ -163,9 +181,6 @@ class Runner:
         config = config if config is not None else load_config(overrides)
         loaded = plugin_manager if plugin_manager is not None else load_plugins(config)
         agent = _adapted(agent, loaded)
-        from runners_core.default_services import choose_services, ephemeral_warning
-        from runners_core.services import service_from_url
-
         built: list[Any] = []
         defaults = choose_services(config, loaded)
         unset = {
@@ -178,7 +193,7 @@ class Runner:
         }
         warning = ephemeral_warning(unset, loaded)
         if warning:
-            log.warning("%s", warning)
+            _log().warning("%s", warning)
 
         def resolve(kind: Literal["session", "memory", "artifact"], given: Any) -> Any:
             if given is not None and not isinstance(given, str):
@@ -219,6 +234,9 @@ class Runner:
         The invocation runs on this runner's background event loop; leaving the
         loop early (``break``) cancels it and waits until it has stopped.
         """
+        import asyncio
+        import queue
+
         loop_thread = self._background_loop()
         events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
 
@@ -278,7 +296,10 @@ class Runner:
     ) -> AsyncGenerator[Event, None]:
         """Run the agent for one user turn and yield its events as they happen."""
         self._check_open()
-        run_config = run_config or RunConfig()
+        if run_config is None:
+            from runners_core.agents.run_config import RunConfig
+
+            run_config = RunConfig()
         if new_message is not None:
             _check_user_message(new_message)
         async with AsyncExitStack() as scope:
@@ -317,6 +338,9 @@ class Runner:
         and is stored then, as a user event; realtime blobs and activity signals
         are never stored; the queue is closed when the run ends, however it ends.
         """
+        from runners_core.agents.run_config import RunConfig, StreamingMode
+        from runners_core.live import LiveRequestQueue
+
         self._check_open()
         if not isinstance(live_request_queue, LiveRequestQueue):
             raise ValidationError(
@@ -387,6 +411,9 @@ class Runner:
         ``user:`` keys and ``user:`` artifacts are shared, so they are not rewound.
         Later turns ignore the rewound events when choosing the agent.
         """
+        from runners_core.agents.run_config import RunConfig
+        from runners_core.sessions.rewind import rewound_state
+
         self._check_open()
         async with self._session_lock(user_id, session_id):
             session = await self._load_session(user_id, session_id, RunConfig())
@@ -418,6 +445,8 @@ class Runner:
     async def _rewind_artifacts(self, session: Session, start: int) -> dict[str, int]:
         if self.artifact_service is None:
             return {}
+        from runners_core.artifacts.base import rewind_tombstone
+
         before: dict[str, int] = {}
         now: dict[str, int] = {}
         for index, event in enumerate(session.events):
@@ -462,7 +491,7 @@ class Runner:
             try:
                 await service.close()
             except Exception:
-                log.exception("closing %s failed", type(service).__name__)
+                _log().exception("closing %s failed", type(service).__name__)
         if self._loop_thread is not None:
             self._loop_thread.stop()
             self._loop_thread = None
@@ -486,7 +515,7 @@ class Runner:
         try:
             await self.close()
         except Exception as close_error:
-            log.error(
+            _log().error(
                 "closing the runner failed while %s was propagating: %s",
                 type(exc).__name__,
                 close_error,
@@ -559,11 +588,13 @@ class Runner:
         new_message: Content | None,
         invocation_id: str | None,
     ) -> InvocationContext:
+        from runners_core.agents.invocation_context import InvocationContext
+
         return InvocationContext(
             session_service=self.session_service,
             memory_service=self.memory_service,
             artifact_service=self.artifact_service,
-            invocation_id=invocation_id or f"e-{secrets.token_hex(8)}",
+            invocation_id=invocation_id or f"e-{os.urandom(8).hex()}",
             agent=self.agent,
             session=session,
             run_config=run_config,
@@ -664,6 +695,8 @@ class Runner:
         that may not (e.g. a step of a workflow agent) is passed over, and the root
         agent runs when nothing qualifies.
         """
+        from runners_core.sessions.rewind import newest_first
+
         root = self.agent
         caller = _function_call_author(newest_first(session.events))
         if caller is not None and (agent := root.find_agent(caller)) is not None:
@@ -808,12 +841,16 @@ class _LoopThread:
     """A daemon thread running an event loop, for the synchronous ``Runner.run``."""
 
     def __init__(self, name: str) -> None:
+        import asyncio
+
         self.loop = asyncio.new_event_loop()
         self.finalizer: weakref.finalize[Any, Any] | None = None
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._thread.start()
 
     def _main(self) -> None:
+        import asyncio
+
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())

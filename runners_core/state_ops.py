@@ -37,7 +37,7 @@ class StateOp(BaseModel):
     (a missing key equals None).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     op: OpName
     key: str

@@ -36,7 +36,7 @@ M = TypeVar("M", bound="UrlOptions")
 class UrlOptions(BaseModel):
     """Base of a backend's URL options; ``backend`` names it in messages."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     backend: ClassVar[str] = "service"
 
     @classmethod

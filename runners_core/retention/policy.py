@@ -16,7 +16,7 @@ DAY = 86_400.0
 class RetentionPolicy(BaseModel):
     """What ``runners prune`` deletes; every rule is off unless set."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     session_idle_days: float | None = Field(
         default=None, gt=0, description="delete sessions not updated for this many days"
