@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -111,43 +112,57 @@ IMPORT_STATEMENTS = {
 }
 
 
-def import_costs(repeats: int, adk_python: str | None) -> dict[str, float]:
-    """Median wall ms of each import statement's process minus a bare interpreter's.
+def import_costs(repeats: int, adk_python: str | None) -> dict[str, dict[str, float]]:
+    """Median ms (wall and CPU) of each import statement's process minus a bare interpreter's.
 
     Runs alternate (bare, pydantic, runners-core, ... then again) so machine load
     affects every statement alike; ADK's figure subtracts its own bare interpreter.
+    Bytecode may be written and each statement runs once before timing, so the
+    editable checkout imports compiled bytecode as pydantic's installed package does.
+    CPU time (user + system of the child) is steadier than wall time on a busy machine.
     """
     env = {**os.environ, "RUNNERS_CORE_PLUGINS": ""}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     jobs = [(name, sys.executable, code) for name, code in IMPORT_STATEMENTS.items()]
     if adk_python and Path(adk_python).exists():
         jobs += [
             ("adk bare interpreter", adk_python, "pass"),
             ("ADK runner", adk_python, "from google.adk.runners import Runner, InMemoryRunner"),
         ]
-    samples: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
+    for _, python, code in jobs:
+        subprocess.run([python, "-c", code], env=env, check=True)
+    wall: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
     for _ in range(repeats):
         for name, python, code in jobs:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run([python, "-c", code], env=env, check=True)
-            samples[name].append(time.perf_counter() - start)
-    medians = {name: statistics.median(times) for name, times in samples.items()}
-    bare = medians.pop("bare interpreter")
-    adk_bare = medians.pop("adk bare interpreter", None)
-    out = {"bare interpreter": bare * 1000}
-    for name, value in medians.items():
-        base = adk_bare if name == "ADK runner" else bare
-        out[name] = (value - base) * 1000
+            wall[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    out: dict[str, dict[str, float]] = {}
+    for clock, samples in (("wall", wall), ("cpu", cpu)):
+        medians = {name: statistics.median(times) for name, times in samples.items()}
+        bare = medians.pop("bare interpreter")
+        adk_bare = medians.pop("adk bare interpreter", None)
+        out[clock] = {"bare interpreter": bare * 1000}
+        for name, value in medians.items():
+            base = adk_bare if name == "ADK runner" else bare
+            out[clock][name] = (value - base) * 1000
     return out
 
 
-def print_import_costs(costs: dict[str, float], repeats: int) -> None:
-    pydantic = costs["from pydantic import BaseModel"]
-    print(f"import cost: median wall ms over {repeats} alternating runs, minus a bare interpreter")
-    print(f"  {'bare interpreter (absolute)':34} {costs['bare interpreter']:8.1f} ms")
-    for name, value in costs.items():
-        if name == "bare interpreter":
-            continue
-        print(f"  {name:34} {value:8.1f} ms   {value / pydantic:5.2f}x pydantic")
+def print_import_costs(costs: dict[str, dict[str, float]], repeats: int) -> None:
+    print(f"import cost: medians over {repeats} alternating runs, minus a bare interpreter")
+    for clock, label in (("wall", "wall time"), ("cpu", "CPU time (user + system)")):
+        figures = costs[clock]
+        pydantic = figures["from pydantic import BaseModel"]
+        print(f"\n{label}")
+        print(f"  {'bare interpreter (absolute)':34} {figures['bare interpreter']:8.1f} ms")
+        for name, value in figures.items():
+            if name != "bare interpreter":
+                print(f"  {name:34} {value:8.1f} ms   {value / pydantic:5.2f}x pydantic")
 
 
 def quarters(times: list[float], stat=statistics.mean) -> list[float]:

@@ -5,9 +5,7 @@ JSON, bytes as base64), without depending on the genai SDK, so content an ADK
 agent produced is stored and read back without loss.
 """
 
-from __future__ import annotations
-
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field
 
@@ -170,25 +168,25 @@ class Part(WireModel):
     speech_metadata: SpeechMetadata | None = None
 
     @classmethod
-    def from_text(cls, text: str) -> Part:
+    def from_text(cls, text: str) -> Self:
         return cls(text=text)
 
     @classmethod
-    def from_bytes(cls, data: bytes, mime_type: str) -> Part:
+    def from_bytes(cls, data: bytes, mime_type: str) -> Self:
         return cls(inline_data=Blob(data=data, mime_type=mime_type))
 
     @classmethod
-    def from_uri(cls, file_uri: str, mime_type: str | None = None) -> Part:
+    def from_uri(cls, file_uri: str, mime_type: str | None = None) -> Self:
         return cls(file_data=FileData(file_uri=file_uri, mime_type=mime_type))
 
     @classmethod
-    def from_function_call(cls, name: str, args: dict[str, Any], id: str | None = None) -> Part:
+    def from_function_call(cls, name: str, args: dict[str, Any], id: str | None = None) -> Self:
         return cls(function_call=FunctionCall(name=name, args=args, id=id))
 
     @classmethod
     def from_function_response(
         cls, name: str, response: dict[str, Any], id: str | None = None
-    ) -> Part:
+    ) -> Self:
         return cls(function_response=FunctionResponse(name=name, response=response, id=id))
 
 
@@ -199,7 +197,7 @@ class Content(WireModel):
     parts: list[Part] = Field(default_factory=list)
 
     @classmethod
-    def from_text(cls, text: str, role: str = "user") -> Content:
+    def from_text(cls, text: str, role: str = "user") -> Self:
         return cls(role=role, parts=[Part(text=text)])
 
     @property

@@ -4,8 +4,6 @@ Each message names the problem and how to fix it. All derive from
 :class:`RunnersError`, so callers can catch the family in one place.
 """
 
-from __future__ import annotations
-
 
 class RunnersError(Exception):
     """Base class of all runners-core errors."""

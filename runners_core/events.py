@@ -6,8 +6,6 @@ types them, so events from real models round-trip through every backend and
 ADK's camelCase JSON reads and writes as ours (see :mod:`runners_core.wire`).
 """
 
-from __future__ import annotations
-
 import os
 import time
 from typing import Annotated, Any

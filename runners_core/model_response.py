@@ -6,8 +6,6 @@ subclasses: fields a newer model release adds are kept as they are, so an
 event read from a newer ADK still loads and stores again without loss.
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 from runners_core.wire import Base64Bytes, OpenEnum, ReportModel

@@ -9,8 +9,6 @@ processes never lose one. :class:`~runners_core.sessions.state.State` records
 them: ``ctx.state.increment("user:visits")``.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, Literal

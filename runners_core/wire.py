@@ -12,8 +12,6 @@
   the whole session load.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 from enum import StrEnum
