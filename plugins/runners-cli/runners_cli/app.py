@@ -15,7 +15,15 @@ import typer
 
 from runners_cli.errors import CliState, cli_state, finish_command
 from runners_cli.group import PluginCommandsGroup
-from runners_cli.options import AsJson, Debug, SessionServiceUrl
+from runners_cli.options import (
+    App,
+    ArtifactServiceUrl,
+    AsJson,
+    Debug,
+    MemoryServiceUrl,
+    OutputFile,
+    SessionServiceUrl,
+)
 
 HELP = """Run agents on the configured backends; inspect plugins, configuration and sessions.
 
@@ -67,29 +75,37 @@ def run(
     ],
     message: Annotated[
         str | None,
-        typer.Option("--message", "-m", help="Send one message and exit (default: chat)."),
+        typer.Option(
+            "--message", "-m", metavar="TEXT", help="Send one message and exit (default: chat)."
+        ),
     ] = None,
     session: Annotated[
         str | None,
-        typer.Option("--session", "-s", help="Session id to resume or create (default: new)."),
+        typer.Option(
+            "--session",
+            "-s",
+            metavar="ID",
+            help="Session id to resume or create (default: new).",
+        ),
     ] = None,
-    user: Annotated[str, typer.Option("--user", "-u", help="User id.")] = "user",
+    user: Annotated[str, typer.Option("--user", "-u", metavar="ID", help="User id.")] = "user",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON event per line (for scripts).")
     ] = False,
     app: Annotated[
-        str | None, typer.Option("--app", help="App name (default: the root agent's name).")
+        str | None,
+        typer.Option(
+            "--app",
+            metavar="NAME",
+            help="App name (default: app_name in [tool.runners_core], else the root agent's name).",
+        ),
     ] = None,
     session_service: SessionServiceUrl = None,
-    memory_service: Annotated[
-        str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
-    ] = None,
-    artifact_service: Annotated[
-        str | None,
-        typer.Option("--artifact-service", metavar="URL", help="Artifact backend URL."),
-    ] = None,
+    memory_service: MemoryServiceUrl = None,
+    artifact_service: ArtifactServiceUrl = None,
     history: Annotated[
-        int, typer.Option(help="Earlier events to show when resuming a session.", min=0)
+        int,
+        typer.Option(metavar="N", help="Earlier events to show when resuming a session.", min=0),
     ] = 6,
     live: Annotated[
         bool,
@@ -146,33 +162,29 @@ def doctor(ctx: typer.Context, as_json: AsJson = False, debug: Debug = False) ->
 
 def prune(
     ctx: typer.Context,
-    app: Annotated[
-        str | None,
-        typer.Option("--app", help="App name (default: app_name in [tool.runners_core])."),
-    ] = None,
+    app: App = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would be deleted; delete nothing.")
     ] = False,
     session_idle_days: Annotated[
-        float | None, typer.Option(help="Override: delete sessions idle this many days.")
+        float | None,
+        typer.Option(metavar="DAYS", help="Override: delete sessions idle this many days."),
     ] = None,
     max_events: Annotated[
-        int | None, typer.Option(help="Override: keep at most this many events per session.")
+        int | None,
+        typer.Option(metavar="N", help="Override: keep at most this many events per session."),
     ] = None,
     artifact_versions: Annotated[
-        int | None, typer.Option(help="Override: keep the newest N versions of each artifact.")
+        int | None,
+        typer.Option(metavar="N", help="Override: keep the newest N versions of each artifact."),
     ] = None,
     memory_days: Annotated[
-        float | None, typer.Option(help="Override: forget memories older than this many days.")
+        float | None,
+        typer.Option(metavar="DAYS", help="Override: forget memories older than this many days."),
     ] = None,
     session_service: SessionServiceUrl = None,
-    memory_service: Annotated[
-        str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
-    ] = None,
-    artifact_service: Annotated[
-        str | None,
-        typer.Option("--artifact-service", metavar="URL", help="Artifact backend URL."),
-    ] = None,
+    memory_service: MemoryServiceUrl = None,
+    artifact_service: ArtifactServiceUrl = None,
     as_json: AsJson = False,
     debug: Debug = False,
 ) -> None:
@@ -200,26 +212,13 @@ def prune(
     )
 
 
-MemoryUrl = Annotated[
-    str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
-]
-ArtifactUrl = Annotated[
-    str | None, typer.Option("--artifact-service", metavar="URL", help="Artifact backend URL.")
-]
-
-
 def export(
     ctx: typer.Context,
-    app: Annotated[
-        str | None,
-        typer.Option("--app", help="App name (default: app_name in [tool.runners_core])."),
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
-    ] = None,
+    app: App = None,
+    output: OutputFile = None,
     session_service: SessionServiceUrl = None,
-    memory_service: MemoryUrl = None,
-    artifact_service: ArtifactUrl = None,
+    memory_service: MemoryServiceUrl = None,
+    artifact_service: ArtifactServiceUrl = None,
     debug: Debug = False,
 ) -> None:
     """Export a whole app (sessions, events, state, artifacts, memory) as JSON Lines."""
@@ -243,11 +242,12 @@ def import_(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(metavar="FILE", help="A 'runners export' file.")],
     app: Annotated[
-        str | None, typer.Option("--app", help="Import under this app name instead.")
+        str | None,
+        typer.Option("--app", metavar="NAME", help="Import under this app name instead."),
     ] = None,
     session_service: SessionServiceUrl = None,
-    memory_service: MemoryUrl = None,
-    artifact_service: ArtifactUrl = None,
+    memory_service: MemoryServiceUrl = None,
+    artifact_service: ArtifactServiceUrl = None,
     debug: Debug = False,
 ) -> None:
     """Import a 'runners export' file; checked whole first, safe to run twice."""
@@ -275,10 +275,7 @@ def migrate(
     target: Annotated[
         str, typer.Option("--to", metavar="URL", help="Backend to copy to (every kind).")
     ],
-    app: Annotated[
-        str | None,
-        typer.Option("--app", help="App name (default: app_name in [tool.runners_core])."),
-    ] = None,
+    app: App = None,
     from_memory: Annotated[
         str | None, typer.Option(metavar="URL", help="Memory backend to copy from.")
     ] = None,
@@ -321,7 +318,8 @@ def build_app() -> typer.Typer:
         cls=PluginCommandsGroup,
         name="runners",
         help=HELP,
-        add_completion=False,
+        # --install-completion / --show-completion (bash, zsh, fish, PowerShell).
+        add_completion=True,
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},

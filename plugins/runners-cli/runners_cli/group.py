@@ -29,7 +29,8 @@ def plugin_commands() -> dict[str, Any]:
         return {}
     if not loaded.hooks.implementations("register_commands"):
         return {}
-    extra = typer.Typer()
+    # Plain help like the built-in commands (no rich boxes), whatever the plugin uses.
+    extra = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
     for failure in loaded.hooks.register_commands(extra):
         print_warning(str(failure))
     if not (extra.registered_commands or extra.registered_groups):

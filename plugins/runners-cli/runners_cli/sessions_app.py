@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from runners_cli.errors import finish_command
-from runners_cli.options import App, AsJson, Debug, SessionServiceUrl
+from runners_cli.options import App, AsJson, Debug, OutputFile, SessionServiceUrl, UserFilter
 
 if TYPE_CHECKING:
     from types import ModuleType
 
     from runners_cli.sessions_ops import Target
 
-User = Annotated[str, typer.Option("--user", "-u", help="User id the session belongs to.")]
+User = Annotated[
+    str, typer.Option("--user", "-u", metavar="ID", help="User id the session belongs to.")
+]
 SessionId = Annotated[
     str, typer.Argument(metavar="SESSION", help="Session id.", show_default=False)
 ]
@@ -34,12 +36,13 @@ def _target(app: str | None, session_service: str | None) -> Target:
 def list_(
     ctx: typer.Context,
     app: App = None,
-    user: Annotated[
-        str | None, typer.Option("--user", "-u", help="Only this user's sessions.")
-    ] = None,
-    page_size: Annotated[int, typer.Option(help="Sessions per page.", min=1, max=10000)] = 50,
+    user: UserFilter = None,
+    page_size: Annotated[
+        int, typer.Option(metavar="N", help="Sessions per page.", min=1, max=10000)
+    ] = 50,
     page_token: Annotated[
-        str | None, typer.Option(help="Continue from a previous page's token.")
+        str | None,
+        typer.Option(metavar="TOKEN", help="Continue from a previous page's token."),
     ] = None,
     session_service: SessionServiceUrl = None,
     as_json: AsJson = False,
@@ -66,7 +69,7 @@ def show(
     app: App = None,
     user: User = "user",
     last: Annotated[
-        int | None, typer.Option("--last", help="Only the last N events.", min=0)
+        int | None, typer.Option("--last", metavar="N", help="Only the last N events.", min=0)
     ] = None,
     session_service: SessionServiceUrl = None,
     as_json: AsJson = False,
@@ -113,17 +116,12 @@ def delete(
 def export(
     ctx: typer.Context,
     app: App = None,
-    user: Annotated[
-        str | None, typer.Option("--user", "-u", help="Only this user's sessions.")
-    ] = None,
+    user: UserFilter = None,
     session: Annotated[
         list[str] | None,
-        typer.Option("--session", "-s", help="Only this session (repeatable)."),
+        typer.Option("--session", "-s", metavar="ID", help="Only this session (repeatable)."),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="File to write (default: stdout).", dir_okay=False),
-    ] = None,
+    output: OutputFile = None,
     session_service: SessionServiceUrl = None,
     debug: Debug = False,
 ) -> None:
@@ -146,7 +144,9 @@ def import_(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="An export file, or - for stdin.")],
     app: Annotated[
         str | None,
-        typer.Option("--app", help="Import into this app instead of the one in the file."),
+        typer.Option(
+            "--app", metavar="NAME", help="Import into this app instead of the one in the file."
+        ),
     ] = None,
     session_service: SessionServiceUrl = None,
     debug: Debug = False,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from runners_cli.options import Debug, SessionServiceUrl
+from runners_cli.options import ArtifactServiceUrl, Debug, MemoryServiceUrl, SessionServiceUrl
 
 from runners_core.hookspecs import hookimpl
 
@@ -37,25 +37,30 @@ def serve(
             "--agents-dir", metavar="DIR", help="Serve every app in DIR/<app>/agent.py (as ADK)."
         ),
     ] = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port to listen on.", min=0, max=65535)
+    ] = 8000,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (they share the configured database).", min=1)
+        int,
+        typer.Option(
+            metavar="N", help="Worker processes (they share the configured database).", min=1
+        ),
     ] = 1,
     reload: Annotated[
         bool, typer.Option("--reload", help="Restart when source files change (development).")
     ] = False,
     app: Annotated[
-        str | None, typer.Option("--app", help="App name of a single agent (default: its name).")
+        str | None,
+        typer.Option(
+            "--app", metavar="NAME", help="App name of a single agent (default: its name)."
+        ),
     ] = None,
     session_service: SessionServiceUrl = None,
-    memory_service: Annotated[
-        str | None, typer.Option("--memory-service", metavar="URL", help="Memory backend URL.")
-    ] = None,
-    artifact_service: Annotated[
-        str | None,
-        typer.Option("--artifact-service", metavar="URL", help="Artifact backend URL."),
-    ] = None,
+    memory_service: MemoryServiceUrl = None,
+    artifact_service: ArtifactServiceUrl = None,
     auth_tokens: Annotated[
         str | None,
         typer.Option(
@@ -69,7 +74,8 @@ def serve(
         typer.Option("--cors-origin", metavar="ORIGIN", help="Allowed CORS origin (repeatable)."),
     ] = None,
     max_body_bytes: Annotated[
-        int | None, typer.Option("--max-body-bytes", min=1, help="Largest request body.")
+        int | None,
+        typer.Option("--max-body-bytes", metavar="BYTES", min=1, help="Largest request body."),
     ] = None,
     session_busy: Annotated[
         str | None,
@@ -79,10 +85,17 @@ def serve(
     ] = None,
     busy_timeout: Annotated[
         float | None,
-        typer.Option("--busy-timeout", min=0, help="Seconds a run waits for a busy session."),
+        typer.Option(
+            "--busy-timeout",
+            metavar="SECONDS",
+            min=0,
+            help="Seconds a run waits for a busy session.",
+        ),
     ] = None,
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Serve the web UI at /ui/.")] = True,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    log_level: Annotated[
+        str, typer.Option("--log-level", metavar="LEVEL", help="uvicorn log level.")
+    ] = "info",
     debug: Debug = False,
 ) -> None:
     """Serve agents over HTTP (ADK api_server-compatible API and a web UI)."""

@@ -1,0 +1,102 @@
+"""Help that reads the same everywhere: readable metavars, plain plugin help, shell completion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from cli_helpers import Invoke, dist_site, pythonpath, run_cli
+from runners_cli.app import build_app
+
+PLUGIN_COMMAND = """
+import typer
+from runners_core import hookimpl
+
+@hookimpl
+def register_commands(cli):
+    @cli.command()
+    def greet(name: str = "world") -> None:
+        '''Say hello (added by a plugin).'''
+        typer.echo(f"hello {name}")
+"""
+
+
+def builtin_commands() -> dict[str, Any]:
+    """Every built-in command by its path ('sessions list'), without loading plugins.
+
+    typer builds its commands on its own copy of click, so they are recognised by
+    what they have (``commands``, ``param_type_name``), not by click's classes.
+    """
+    found: dict[str, Any] = {}
+
+    def walk(command: Any, path: str) -> None:
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}".strip())
+        else:
+            found[path] = command
+
+    walk(typer.main.get_command(build_app()), "")
+    return found
+
+
+def test_every_option_value_has_a_readable_metavar() -> None:
+    missing = [
+        f"runners {path} {param.opts[0]}"
+        for path, command in builtin_commands().items()
+        for param in command.params
+        if param.param_type_name == "option" and not param.is_flag and param.metavar is None
+    ]
+    assert len(builtin_commands()) >= 14  # run, plugins, ..., sessions list, plugin new
+    assert missing == [], "give these options a metavar (ID, NAME, N, URL, FILE...)"
+
+
+def test_help_names_values_not_types(cli: Invoke) -> None:
+    for args in (["run"], ["sessions", "list"], ["export"], ["prune"]):
+        result = cli(*args, "--help")
+        assert result.exit_code == 0, result.output
+        options = result.stdout.split("Options:", 1)[1]
+        assert "<str>" not in options and "<int" not in options, (args, options)
+    assert "--page-token TOKEN" in cli("sessions", "list", "--help").stdout
+    assert "-s, --session ID" in cli("run", "--help").stdout
+
+
+def test_shell_completion_is_offered_and_completes_commands_and_options(
+    isolated: Path, tmp_path: Path
+) -> None:
+    help_text = run_cli("--help", cwd=isolated).stdout
+    assert "--install-completion" in help_text and "--show-completion" in help_text
+    script = run_cli("--show-completion", "bash", cwd=isolated)
+    assert script.returncode == 0 and "_runners_completion" in script.stdout
+
+    env = pythonpath(dist_site(tmp_path, "greeter", PLUGIN_COMMAND))
+
+    def complete(words: str) -> list[str]:
+        line = words.split(" ")
+        result = run_cli(
+            cwd=isolated,
+            env={
+                **env,
+                "_RUNNERS_COMPLETE": "complete_bash",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(line) - 1),
+            },
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert complete("runners sess") == ["sessions"]
+    assert "greet" in complete("runners gr")  # plugin commands complete too
+    assert complete("runners sessions list --page") == ["--page-size", "--page-token"]
+
+
+def test_plugin_commands_get_the_same_plain_help(isolated: Path, tmp_path: Path) -> None:
+    env = pythonpath(dist_site(tmp_path, "greeter", PLUGIN_COMMAND))
+    plugin = run_cli("greet", "--help", cwd=isolated, env=env)
+    builtin = run_cli("plugins", "--help", cwd=isolated, env=env)
+    for result in (plugin, builtin):
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("Usage: runners ")
+        assert "╭" not in result.stdout and "Options:" in result.stdout
+    assert "-h, --help" in run_cli("greet", "-h", cwd=isolated, env=env).stdout
