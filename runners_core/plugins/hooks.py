@@ -222,6 +222,8 @@ class PluginHooks:
             await self._enter_contexts(stack, "agent_context", {"ctx": ctx, "agent": agent})
 
     async def on_user_message(self, ctx: InvocationContext, message: Content) -> Content:
+        if not self.implementations("on_user_message"):
+            return message
         return await self._chain("on_user_message", "message", message, {"ctx": ctx}, Content)
 
     async def before_run(self, ctx: InvocationContext) -> Content | None:
@@ -249,6 +251,8 @@ class PluginHooks:
         return await self._chain("before_append_event", "event", event, {"session": session}, Event)
 
     async def after_append_event(self, session: Session, event: Event) -> None:
+        if not self.implementations("after_append_event"):
+            return  # once per stored event: not even the arguments when nobody listens
         await self._notify("after_append_event", {"session": session, "event": event})
 
     async def after_run(self, ctx: InvocationContext) -> None:

@@ -45,7 +45,60 @@ def check_value(value: Any, where: str) -> None:
 
 def check_event_storable(event: BaseModel) -> None:
     """Raise ValidationError naming the field of *event* that could not be loaded again."""
-    _walk_model(event, f"event {getattr(event, 'id', '?')}", 0)
+    # Every append checks its event: a quick pass that only answers yes or no comes
+    # first, and the walk that names the offending field runs only when it says no.
+    if not _model_is_plain(event, 0):
+        _walk_model(event, f"event {getattr(event, 'id', '?')}", 0)
+
+
+def _model_is_plain(model: BaseModel, depth: int) -> bool:
+    """Whether :func:`_walk_model` would pass *model*; never less strict than it."""
+    depth += 1
+    for value in model.__dict__.values():
+        # Most fields are None, ASCII text, numbers or empty containers: answered here.
+        kind = type(value)
+        if value is None or kind is bool or kind is int:
+            continue
+        if kind is str:
+            if value.isascii():
+                continue
+        elif (kind is dict or kind is list) and not value:
+            continue
+        if not _is_plain(value, depth, True):
+            return False
+    return True
+
+
+def _is_plain(value: Any, depth: int, in_model: bool) -> bool:
+    """Whether :func:`_walk` would pass *value*, without building the paths it reports."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(value, str):
+        return value.isascii() or _is_text(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if value is None or isinstance(value, int):
+        return True
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not (key.isascii() or _is_text(key)):
+                return False
+            if not _is_plain(item, depth + 1, in_model):
+                return False
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(item, depth + 1, in_model) for item in value)
+    if isinstance(value, BaseModel):
+        return in_model and _model_is_plain(value, depth)
+    return in_model
+
+
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _walk_model(model: BaseModel, where: str, depth: int) -> None:

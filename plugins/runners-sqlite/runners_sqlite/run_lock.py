@@ -95,8 +95,13 @@ class SessionLockFiles:
 
     def _try(self, path: Path) -> int | None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            return _acquire(path, blocking=False)
+            try:
+                return _acquire(path, blocking=False)
+            except FileNotFoundError:
+                # The directory is made on first need only: trying to make it before
+                # every run cost a failing system call per turn.
+                self.directory.mkdir(parents=True, exist_ok=True)
+                return _acquire(path, blocking=False)
         except OSError as exc:
             raise BackendError(
                 f"cannot use the session lock file {path} ({exc.strerror or exc}); make "
