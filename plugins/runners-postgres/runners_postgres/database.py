@@ -7,6 +7,7 @@ allows it).
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -40,6 +41,7 @@ class Database:
         self._idle_check = IdleCheck()
         self._pools = LoopPools(self._new_pool)
         self._ready = False
+        self._blocking = BlockingReader(settings)
 
     async def run(
         self,
@@ -95,6 +97,20 @@ class Database:
 
         return await self.run(action, operation)
 
+    def fetch_all_blocking(
+        self, action: str, query: Query, params: Params
+    ) -> list[tuple[Any, ...]]:
+        """Every row of one statement, run synchronously on the calling thread.
+
+        For reads that cannot await: the older events of a loaded session, read when
+        a list index first reaches them. Blocks the caller (its event loop too) for
+        one round trip.
+        """
+        try:
+            return self._blocking.fetch_all(query, params)
+        except psycopg.Error as exc:
+            raise operation_error(exc, self.settings, action) from exc
+
     async def dedicated(self, *extra_options: str) -> psycopg.AsyncConnection:
         """A new connection outside the pools (the caller closes it)."""
         await self.prepare()
@@ -103,6 +119,7 @@ class Database:
     async def close(self) -> None:
         """Close the pools of every event loop the service was used on."""
         await self._pools.close()
+        self._blocking.close()
 
     async def _pool(self) -> AsyncConnectionPool:
         pool = self._pools.get_open()
@@ -161,3 +178,46 @@ class IdleCheck:
         last = self._returned.get(conn)
         if last is None or time.monotonic() - last > CHECK_AFTER_IDLE:
             await AsyncConnectionPool.check_connection(conn)
+
+
+class BlockingReader:
+    """One synchronous connection for reads made outside any event loop's control.
+
+    Opened on first use and shared by every thread (one statement at a time). After
+    :meth:`close` a read still works on a connection opened for it alone, so a
+    session loaded before the service closed stays readable.
+    """
+
+    def __init__(self, settings: PostgresSettings) -> None:
+        self._settings = settings
+        self._conn: psycopg.Connection | None = None
+        self._mutex = threading.Lock()
+        self._closed = False
+
+    def fetch_all(self, query: Query, params: Params) -> list[tuple[Any, ...]]:
+        with self._mutex:
+            if self._closed:
+                with self._connect() as conn:
+                    return conn.execute(query, params).fetchall()
+            if self._conn is None or self._conn.closed:
+                self._conn = self._connect()
+            try:
+                return self._conn.execute(query, params).fetchall()
+            except psycopg.OperationalError:
+                # A dropped connection (server restart): the next read opens a new one.
+                self._conn.close()
+                self._conn = None
+                raise
+
+    def close(self) -> None:
+        with self._mutex:
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _connect(self) -> psycopg.Connection:
+        settings = self._settings
+        return psycopg.Connection.connect(
+            settings.conninfo, autocommit=True, options=settings.connect_options()
+        )

@@ -36,6 +36,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sessions, events, scoped state, memory, artifacts", "0001_initial.sql"),
     Migration(2, "memory search with English stems", "0002_memory_search.sql"),
+    Migration(3, "event count per session (lazy history)", "0003_event_count.sql"),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -77,7 +77,7 @@ WITH s AS (
     RETURNING session_pk, seq
 ), upd AS (
     UPDATE sessions
-    SET last_seq = ins.seq, update_time = %(ts)s,
+    SET last_seq = ins.seq, event_count = sessions.event_count + 1, update_time = %(ts)s,
         state = sessions.state || coalesce(%(delta)s::jsonb, '{}')
     FROM ins WHERE sessions.pk = ins.session_pk
 ), app AS (
@@ -93,9 +93,41 @@ WITH s AS (
 SELECT EXISTS (SELECT 1 FROM s), EXISTS (SELECT 1 FROM ins)
 """
 
-# One statement, so state and history come from one snapshot. The floor is the
-# last event older than after_timestamp: only the trailing newer run is loaded.
+# How many of the newest events a load fetches; older ones are fetched when read.
+_TAIL = 32
+
+# One statement, so state, the event count and the newest events come from one
+# snapshot. The older events are read later by seq below the oldest one fetched
+# here: events appended meanwhile have higher seqs and never show.
 _GET = """
+SELECT s.state, s.update_time, coalesce(a.state, '{}'), coalesce(u.state, '{}'),
+    s.pk, s.event_count, t.first_seq, coalesce(t.payloads, '{}')
+FROM sessions s
+LEFT JOIN app_states a ON a.app_name = s.app_name
+LEFT JOIN user_states u ON u.app_name = s.app_name AND u.user_id = s.user_id
+CROSS JOIN LATERAL (
+    SELECT min(r.seq) AS first_seq, array_agg(r.payload ORDER BY r.seq) AS payloads
+    FROM (
+        SELECT e.seq, e.payload FROM events e WHERE e.session_pk = s.pk
+        ORDER BY e.seq DESC LIMIT %(tail)s
+    ) r
+) t
+WHERE s.app_name = %(app)s AND s.user_id = %(user)s AND s.id = %(sid)s
+"""
+
+# The *count* events before seq *below*, oldest first (the older part of a load).
+_OLDER = """
+SELECT r.payload FROM (
+    SELECT seq, payload FROM events WHERE session_pk = %(pk)s AND seq < %(below)s
+    ORDER BY seq DESC LIMIT %(count)s
+) r
+ORDER BY r.seq
+"""
+
+# With after_timestamp: the whole window in one statement (state and history from
+# one snapshot). The floor is the last event older than after_timestamp: only the
+# trailing newer run is loaded.
+_GET_SINCE = """
 SELECT s.state, s.update_time, coalesce(a.state, '{}'), coalesce(u.state, '{}'),
     ARRAY(
         SELECT r.payload FROM (
@@ -139,11 +171,20 @@ LEFT JOIN LATERAL (
 WHERE s.app_name = %(app)s AND s.user_id = %(user)s AND s.id = %(sid)s
 """
 
+# Removes the events and lowers the session's event count in one statement.
 _DELETE_EVENTS = """
-DELETE FROM events USING sessions
-WHERE events.session_pk = sessions.pk
-  AND sessions.app_name = %s AND sessions.user_id = %s AND sessions.id = %s
-  AND events.event_id = ANY(%s)
+WITH gone AS (
+    DELETE FROM events USING sessions
+    WHERE events.session_pk = sessions.pk
+      AND sessions.app_name = %s AND sessions.user_id = %s AND sessions.id = %s
+      AND events.event_id = ANY(%s)
+    RETURNING events.session_pk
+), counted AS (
+    UPDATE sessions SET event_count = sessions.event_count - n.removed
+    FROM (SELECT session_pk, count(*) AS removed FROM gone GROUP BY session_pk) n
+    WHERE sessions.pk = n.session_pk
+)
+SELECT count(*) FROM gone
 """
 
 _DELETE = """
@@ -238,17 +279,27 @@ class PostgresSessionService(PostgresService, BaseSessionService):
         num_recent_events: int | None,
         after_timestamp: float | None,
     ) -> StoredSession | None:
-        params = {
-            "app": app_name,
-            "user": user_id,
-            "sid": session_id,
-            "after": after_timestamp,
-            "limit": num_recent_events,
-        }
-        row = await self._db.fetch_one("loading a session", _GET, params)
-        if row is None:
-            return None
-        state, update_time, app_state, user_state, payloads = row
+        key = {"app": app_name, "user": user_id, "sid": session_id}
+        if after_timestamp is not None:
+            params = {**key, "after": after_timestamp, "limit": num_recent_events}
+            row = await self._db.fetch_one("loading a session", _GET_SINCE, params)
+            if row is None:
+                return None
+            state, update_time, app_state, user_state, payloads = row
+            events = self.history(payloads)
+        else:
+            wanted = _TAIL if num_recent_events is None else min(_TAIL, num_recent_events)
+            row = await self._db.fetch_one("loading a session", _GET, {**key, "tail": wanted})
+            if row is None:
+                return None
+            state, update_time, app_state, user_state, pk, count, first_seq, payloads = row
+            window = count if num_recent_events is None else min(count, num_recent_events)
+            older = max(0, window - len(payloads))
+            events = self.history(
+                payloads,
+                older=older,
+                loader=self._older_loader(pk, first_seq, older) if older else None,
+            )
         return StoredSession(
             id=session_id,
             app_name=app_name,
@@ -257,8 +308,18 @@ class PostgresSessionService(PostgresService, BaseSessionService):
             app_state=app_state,
             user_state=user_state,
             last_update_time=update_time,
-            events=self.history(payloads),
+            events=events,
         )
+
+    def _older_loader(self, pk: int, below: int, count: int) -> Callable[[], list[str]]:
+        """Reads the *count* events before seq *below* when something first reads them."""
+        params = {"pk": pk, "below": below, "count": count}
+
+        def load() -> list[str]:
+            rows = self._db.fetch_all_blocking("reading older events", _OLDER, params)
+            return [payload for (payload,) in rows]
+
+        return load
 
     async def _list_sessions(
         self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
@@ -310,9 +371,10 @@ class PostgresSessionService(PostgresService, BaseSessionService):
     async def _delete_events(
         self, *, app_name: str, user_id: str, session_id: str, event_ids: Sequence[str]
     ) -> int:
-        return await self._db.execute(
+        row = await self._db.fetch_one(
             "deleting events", _DELETE_EVENTS, (app_name, user_id, session_id, list(event_ids))
         )
+        return int(row[0]) if row is not None else 0
 
     async def _append_events(
         self, *, app_name: str, user_id: str, session_id: str, records: Sequence[EventRecord]

@@ -12,9 +12,11 @@ import asyncio
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
+import redis
 from redis.asyncio import ConnectionPool, Redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import (
@@ -34,6 +36,7 @@ from runners_core.redaction import redact, secrets_in
 from runners_redis.settings import RedisSettings
 
 log = logging.getLogger("runners_redis")
+T = TypeVar("T")
 
 MIN_SERVER_VERSION = (6, 2)
 """ZRANGE ... BYLEX LIMIT (list_sessions) needs Redis 6.2."""
@@ -53,6 +56,7 @@ class RedisConnections:
         self._mutex = threading.Lock()
         self._checked = False
         self._closed = False
+        self._blocking: redis.Redis | None = None
 
     @asynccontextmanager
     async def client(self) -> AsyncIterator[Redis]:
@@ -64,6 +68,36 @@ class RedisConnections:
             yield client
         except RedisError as exc:
             raise self._translate(exc) from exc
+
+    def call_blocking(self, operation: Callable[[redis.Redis], T]) -> T:
+        """Run *operation* with a synchronous client on the calling thread.
+
+        For reads that cannot await: the older events of a loaded session, read when
+        a list index first reaches them. One client (a thread-safe pool) serves every
+        thread; after :meth:`close` a client is made for the call alone, so a session
+        loaded before the service closed stays readable.
+        """
+        try:
+            with self._mutex:
+                client = self._blocking
+                if client is None:
+                    client = self._new_blocking()
+                    if not self._closed:
+                        self._blocking = client
+            try:
+                return operation(client)
+            finally:
+                if client is not self._blocking:
+                    client.close()
+        except RedisError as exc:
+            raise self._translate(exc) from exc
+
+    def _new_blocking(self) -> redis.Redis:
+        return redis.Redis.from_url(
+            self.settings.connection_url,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            **self.settings.connection_kwargs(),
+        )
 
     def _client_for(self, loop: asyncio.AbstractEventLoop) -> Redis:
         with self._mutex:
@@ -163,6 +197,9 @@ class RedisConnections:
             clients = list(self._clients.items())
             self._clients.clear()
             self._closed = True
+            blocking, self._blocking = self._blocking, None
+        if blocking is not None:
+            blocking.close()
         current = asyncio.get_running_loop()
         for loop, client in clients:
             try:

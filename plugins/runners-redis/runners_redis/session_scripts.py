@@ -118,6 +118,24 @@ return {updated, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[4]),
 """,
 )
 
+LOAD_TAIL = LuaScript(
+    "load_session_tail",
+    """
+-- KEYS: meta state events app_state user_state
+-- ARGV: tail (how many of the newest events to return)
+-- Returns false if missing, else {updated, state, app_state, user_state, count, events}:
+-- the older events are read by index later (appends only add higher ones).
+local updated = redis.call('HGET', KEYS[1], 'updated')
+if not updated then return false end
+local n = redis.call('LLEN', KEYS[3])
+local tail = tonumber(ARGV[1])
+local events = {}
+if tail > 0 and n > 0 then events = redis.call('LRANGE', KEYS[3], -tail, -1) end
+return {updated, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[4]),
+        redis.call('HGETALL', KEYS[5]), n, events}
+""",
+)
+
 PRUNE_INDEX = LuaScript(
     "prune_session_index",
     """

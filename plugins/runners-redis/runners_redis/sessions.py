@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from redis.exceptions import WatchError
 
-from runners_core.errors import LeaseLostError, SessionExistsError
+from runners_core.errors import BackendError, LeaseLostError, SessionExistsError
 from runners_core.events import Event
 from runners_core.sessions.base import (
     BaseSessionService,
@@ -25,9 +25,19 @@ from runners_core.state_ops import MISSING
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace, index_member, split_member, user_range
 from runners_redis.lease import Lease, hold_lease
-from runners_redis.session_scripts import APPEND, CREATE, DELETE_EVENTS, LOAD, PRUNE_INDEX
+from runners_redis.session_scripts import (
+    APPEND,
+    CREATE,
+    DELETE_EVENTS,
+    LOAD,
+    LOAD_TAIL,
+    PRUNE_INDEX,
+)
 from runners_redis.settings import RedisSettings, parse_redis_url
 from runners_redis.values import decode_hash, encode_float, encode_pairs
+
+# How many of the newest events a load fetches; older ones are fetched when read.
+_TAIL = 32
 
 
 class RedisSessionService(BaseSessionService):
@@ -132,25 +142,35 @@ class RedisSessionService(BaseSessionService):
         after_timestamp: float | None,
     ) -> StoredSession | None:
         keys = self.keys.session(app_name, user_id, session_id)
-        args = [
-            -1 if num_recent_events is None else num_recent_events,
-            "" if after_timestamp is None else encode_float(after_timestamp),
+        script_keys = [
+            keys.meta,
+            keys.state,
+            keys.events,
+            self.keys.app_state(app_name),
+            self.keys.user_state(app_name, user_id),
         ]
-        async with self._connections.client() as client:
-            reply = await LOAD(
-                client,
-                [
-                    keys.meta,
-                    keys.state,
-                    keys.events,
-                    self.keys.app_state(app_name),
-                    self.keys.user_state(app_name, user_id),
-                ],
-                args,
-            )
-        if reply is None:
-            return None
-        updated, state, app_state, user_state, events = reply
+        if after_timestamp is not None:
+            # The window is found by reading timestamps from the tail: fetched whole.
+            args = [-1 if num_recent_events is None else num_recent_events]
+            async with self._connections.client() as client:
+                reply = await LOAD(client, script_keys, [*args, encode_float(after_timestamp)])
+            if reply is None:
+                return None
+            updated, state, app_state, user_state, payloads = reply
+            events = self.history(payloads)
+        else:
+            wanted = _TAIL if num_recent_events is None else min(_TAIL, num_recent_events)
+            async with self._connections.client() as client:
+                reply = await LOAD_TAIL(client, script_keys, [wanted])
+            if reply is None:
+                return None
+            updated, state, app_state, user_state, count, payloads = reply
+            window = count if num_recent_events is None else min(count, num_recent_events)
+            older = max(0, window - len(payloads))
+            loader = None
+            if older:
+                loader = self._older_loader(keys.events, count - window, older, payloads[0])
+            events = self.history(payloads, older=older, loader=loader)
         return StoredSession(
             id=session_id,
             app_name=app_name,
@@ -159,8 +179,33 @@ class RedisSessionService(BaseSessionService):
             app_state=decode_hash(app_state),
             user_state=decode_hash(user_state),
             last_update_time=float(updated),
-            events=self.history(events),
+            events=events,
         )
+
+    def _older_loader(
+        self, events_key: str, first: int, count: int, boundary: str
+    ) -> Callable[[], list[str]]:
+        """Reads list items ``first .. first+count-1`` of a loaded session when first needed.
+
+        Appends only add items after these, so their indexes hold; the item after
+        them must still be the oldest event the load fetched (*boundary*), else events
+        were deleted (or the session replaced) since the load and indexes moved.
+        """
+
+        def read(client: Any) -> list[str]:
+            return client.lrange(events_key, first, first + count)
+
+        def load() -> list[str]:
+            items = self._connections.call_blocking(read)
+            if len(items) != count + 1 or items[-1] != boundary:
+                raise BackendError(
+                    f"the older events of this session changed in Redis "
+                    f"({self.settings.redacted_url}) after it was loaded (events deleted, "
+                    "or the session deleted or expired); load it again"
+                )
+            return items[:-1]
+
+        return load
 
     async def _list_sessions(
         self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None

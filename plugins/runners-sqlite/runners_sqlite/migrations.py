@@ -82,6 +82,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "state as one row per key",
         ("0002_state_rows.sql", _copy_state_documents, "0002_drop_state_documents.sql"),
     ),
+    Migration(3, "event count per session (lazy history)", ("0003_event_count.sql",)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -44,18 +44,27 @@ _FIND_FOR_APPEND = (
     "SELECT pk, (SELECT coalesce(max(seq), 0) FROM events WHERE session_pk = sessions.pk) "
     "FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
 )
-_LAST_SEQ = "SELECT coalesce(max(seq), 0) FROM events WHERE session_pk = ?"
-# The newest event older than the bound, at or after a lower limit: walks back from
-# the end, so it reads only the events that will be returned (plus this one).
-_FLOOR_SEQ = (
-    "SELECT seq FROM events WHERE session_pk = ? AND seq >= ? AND timestamp < ? "
-    "ORDER BY seq DESC LIMIT 1"
+_FIND_COUNTED = (
+    "SELECT pk, update_time, event_count FROM sessions "
+    "WHERE app_name = ? AND user_id = ? AND id = ?"
 )
+# The newest event older than the bound: walks back from the end, so it reads only
+# the events that will be returned (plus this one).
+_FLOOR_SEQ = (
+    "SELECT seq FROM events WHERE session_pk = ? AND timestamp < ? ORDER BY seq DESC LIMIT 1"
+)
+_COUNT_AFTER = "SELECT count(*) FROM events WHERE session_pk = ? AND seq > ?"
+# The newest events, newest first.
+_NEWEST = "SELECT seq, payload FROM events WHERE session_pk = ? ORDER BY seq DESC LIMIT ?"
 _INSERT_EVENT = (
     "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_pk, event_id) DO NOTHING"
 )
-_RANGE = "SELECT payload FROM events WHERE session_pk = ? AND seq BETWEEN ? AND ? ORDER BY seq"
+# The *count* events before a seq, oldest first (the older part of a load).
+_OLDER = (
+    "SELECT payload FROM (SELECT seq, payload FROM events WHERE session_pk = ? AND seq < ? "
+    "ORDER BY seq DESC LIMIT ?) ORDER BY seq"
+)
 # How many of the newest events a load fetches; older ones are fetched when read.
 _TAIL = 32
 _PAGE_OF_EVENTS = (
@@ -204,17 +213,18 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
         after_timestamp: float | None,
     ) -> StoredSession | None:
         def load(conn: sqlite3.Connection) -> StoredSession | None:
-            row = conn.execute(_FIND, (app_name, user_id, session_id)).fetchone()
+            row = conn.execute(_FIND_COUNTED, (app_name, user_id, session_id)).fetchone()
             if row is None:
                 return None
-            pk, update_time = row
-            (last,) = conn.execute(_LAST_SEQ, (pk,)).fetchone()
-            first = 1 if num_recent_events is None else max(1, last - num_recent_events + 1)
-            if after_timestamp is not None:
-                floor = conn.execute(_FLOOR_SEQ, (pk, first, after_timestamp)).fetchone()
-                first = floor[0] + 1 if floor else first
-            tail = max(first, last - _TAIL + 1)
-            payloads = [p for (p,) in conn.execute(_RANGE, (pk, tail, last))]
+            pk, update_time, window = row
+            if num_recent_events is not None:
+                window = min(window, num_recent_events)
+            if after_timestamp is not None and window:
+                floor = conn.execute(_FLOOR_SEQ, (pk, after_timestamp)).fetchone()
+                if floor is not None:
+                    window = min(window, conn.execute(_COUNT_AFTER, (pk, floor[0])).fetchone()[0])
+            newest = conn.execute(_NEWEST, (pk, min(_TAIL, window))).fetchall() if window else []
+            older = window - len(newest)
             return StoredSession(
                 id=session_id,
                 app_name=app_name,
@@ -224,17 +234,22 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
                 user_state=state_tables.read_user(conn, app_name, user_id),
                 last_update_time=update_time,
                 events=self.history(
-                    payloads, older=tail - first, loader=self._loader(pk, first, tail - 1)
+                    [payload for _, payload in reversed(newest)],
+                    older=older,
+                    loader=self._loader(pk, newest[-1][0], older) if older else None,
                 ),
             )
 
         return await self._db.read("loading a session", load)
 
-    def _loader(self, pk: int, first: int, last: int) -> Callable[[], list[str]]:
-        """Reads events ``first..last`` of a loaded session when they are first needed."""
+    def _loader(self, pk: int, below: int, count: int) -> Callable[[], list[str]]:
+        """Reads the *count* events before seq *below* when they are first needed.
+
+        Later appends have higher seqs, so they never show in a loaded session.
+        """
 
         def read(conn: sqlite3.Connection) -> list[str]:
-            return [p for (p,) in conn.execute(_RANGE, (pk, first, last))]
+            return [p for (p,) in conn.execute(_OLDER, (pk, below, count))]
 
         return lambda: self._db.read_blocking("reading older events", read)
 
@@ -323,6 +338,10 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
                     f"DELETE FROM events WHERE session_pk = ? AND event_id IN ({marks})",
                     (pk, *chunk),
                 ).rowcount
+            if deleted:
+                conn.execute(
+                    "UPDATE sessions SET event_count = event_count - ? WHERE pk = ?", (deleted, pk)
+                )
             return deleted
 
         return await self._db.write("deleting events", delete)
@@ -371,7 +390,10 @@ def _append_one(
     values = (pk, last + 1, event.id, event.invocation_id, event.timestamp, rows.record.json)
     if conn.execute(_INSERT_EVENT, values).rowcount == 0:
         return False  # already stored: a retry changes nothing
-    conn.execute("UPDATE sessions SET update_time = ? WHERE pk = ?", (event.timestamp, pk))
+    conn.execute(
+        "UPDATE sessions SET update_time = ?, event_count = event_count + 1 WHERE pk = ?",
+        (event.timestamp, pk),
+    )
     scoped = (rows.session, rows.app, rows.user)
     if rows.record.has_ops:  # read and written under this transaction's write lock
         scoped = state_tables.apply_ops(conn, rows.record, app_name, user_id, pk)

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 from runners_sqlite import SqliteSessionService
-from runners_sqlite.sessions import _FIND_FOR_APPEND, _FLOOR_SEQ, _LAST_SEQ, _RANGE
+from runners_sqlite.sessions import (
+    _COUNT_AFTER,
+    _FIND_FOR_APPEND,
+    _FLOOR_SEQ,
+    _NEWEST,
+    _OLDER,
+)
 
 from runners_core import BaseAgent, Content, EventActions, GetSessionConfig, Runner
 from runners_core.errors import BackendError, RetryableBackendError
@@ -135,9 +141,10 @@ async def test_history_queries_walk_the_index(sessions: SqliteSessionService) ->
     def plans(conn: sqlite3.Connection) -> list[str]:
         found = []
         for sql, params in (
-            (_LAST_SEQ, (1,)),
-            (_FLOOR_SEQ, (1, 1, 0.0)),
-            (_RANGE, (1, 1, 5)),
+            (_NEWEST, (1, 32)),
+            (_OLDER, (1, 40, 8)),
+            (_FLOOR_SEQ, (1, 0.0)),
+            (_COUNT_AFTER, (1, 5)),
             (_FIND_FOR_APPEND, ("a", "u", "s")),
         ):
             rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()

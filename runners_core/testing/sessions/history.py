@@ -133,6 +133,32 @@ class History(SessionSuite):
             "history: the oldest of num_recent_events=50 must be the 50th newest"
         )
 
+    async def test_events_appended_after_a_load_stay_out_of_it(
+        self, service: BaseSessionService
+    ) -> None:
+        # A backend fetching older events on first read must fetch the load's events,
+        # not a window shifted by what was appended since.
+        session = await self.new_session(service)
+        appended = [
+            (await service.append_event(session, agent_event(f"turn {i}"))).id for i in range(70)
+        ]
+        loaded = await self.reload(service, session)
+        recent = await self.reload(service, session, GetSessionConfig(num_recent_events=50))
+        live = await self.reload(service, session)
+        for i in range(5):
+            await service.append_event(live, agent_event(f"later {i}"))
+        assert loaded.events[0].id == appended[0] and loaded.events[-1].id == appended[-1], (
+            "history: a loaded session's first and last events changed after later appends"
+        )
+        assert ids(loaded) == appended, (
+            "history: events appended after a load appeared in it (or moved its indexes) "
+            "when older events were read"
+        )
+        assert [e.id for e in recent.events] == appended[20:], (
+            "history: num_recent_events=50 read after later appends must still be the "
+            "50 newest at load time"
+        )
+
     async def test_editing_a_loaded_session_does_not_change_history(
         self, service: BaseSessionService
     ) -> None:

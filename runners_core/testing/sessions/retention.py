@@ -37,6 +37,30 @@ class Retention(SessionSuite):
             "retention: deleting one session's events touched another session"
         )
 
+    async def test_a_long_history_with_deleted_events_reads_whole(
+        self, service: BaseSessionService
+    ) -> None:
+        # Long enough that a backend fetching only the newest rows must fetch older ones:
+        # deleted events leave gaps that the loaded length and indexes must not count.
+        session = await self.new_session(service)
+        for i in range(70):
+            await service.append_event(session, agent_event(f"e{i}"))
+        stored = ids(await self.reload(service, session))
+        doomed = stored[2:7] + stored[50:52]
+        await service.delete_events(**key_of(session), event_ids=doomed)
+        kept = [i for i in stored if i not in doomed]
+        left = await self.reload(service, session)
+        assert len(left.events) == len(kept), (
+            f"retention: after deleting 7 of 70 events, len(session.events) is "
+            f"{len(left.events)}, expected {len(kept)}"
+        )
+        assert [left.events[i].id for i in (0, 2, -40, -1)] == [kept[i] for i in (0, 2, -40, -1)], (
+            "retention: after deleting events, indexing session.events must skip them"
+        )
+        assert ids(await self.reload(service, session)) == kept, (
+            "retention: after deleting events, iterating session.events must skip them"
+        )
+
     async def test_unknown_ids_and_missing_sessions_delete_nothing(
         self, service: BaseSessionService
     ) -> None:
