@@ -23,8 +23,12 @@ Workloads (default sizes keep the run to a few minutes; ``--full`` uses the issu
 * W4 concurrency: --sessions sessions x --session-turns turns at once on SQLite; events/s.
 * pg8: 8 processes each appending --proc-events events to its own session on PostgreSQL.
 * import: wall time of importing each framework's runner minus a bare interpreter.
-* long (``--long``): runners-core alone, --long-turns turns of 10 events on SQLite,
-  PostgreSQL and Redis in a fresh process; mean ms per turn by tenth of the run.
+* long (``--long``): runners-core alone, --long-turns turns of a user message and 10
+  events on one session on SQLite, PostgreSQL and Redis, in a fresh process; mean ms per
+  turn (wall and process CPU) by tenth of the run, then 20 more turns in another fresh
+  process (its first load of the whole long session). No backend keeps a decoded-event
+  cache any more (SQLite's ``event_cache_mb`` is accepted and ignored), so this one run
+  is also the "cache off" run.
 
 LangGraph has no event log (each step writes a whole checkpoint), so it has no W1 row;
 its W2 reads the thread's message list from the latest checkpoint.
@@ -55,11 +59,19 @@ PG_URL = os.environ.get("RUNNERS_BENCH_PG", "postgresql://postgres@127.0.0.1:543
 REDIS_URL = os.environ.get("RUNNERS_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 APP, USER = "bench", "u"
 
+
+def peer_python(venv: str) -> Path:
+    """*venv*'s interpreter in this checkout, else in a ``main`` worktree beside it."""
+    here = REPO / venv / "bin" / "python"
+    beside = REPO.parent / "main" / venv / "bin" / "python"
+    return here if here.exists() or not beside.exists() else beside
+
+
 SIDES = {
     "runners-core": REPO / ".venv" / "bin" / "python",
     "adk-2.13": Path(default_adk_python()),
-    "openai-agents": REPO / ".venv-openai" / "bin" / "python",
-    "langgraph": REPO / ".venv-langgraph" / "bin" / "python",
+    "openai-agents": peer_python(".venv-openai"),
+    "langgraph": peer_python(".venv-langgraph"),
 }
 # Which sides run each job (storage after the colon).
 JOBS: dict[str, tuple[str, ...]] = {
@@ -84,16 +96,37 @@ IMPORTS = {
 # ====================================================================== timing helpers
 
 
-async def median_of(times: int, call: Callable[[], Awaitable[Any]]) -> float:
-    samples = []
+async def medians_of(times: int, call: Callable[[], Awaitable[Any]]) -> tuple[float, float]:
+    """Median wall time and median process CPU time of *times* calls (seconds)."""
+    walls, cpus = [], []
     for _ in range(times):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
-def quarters(per_turn: list[float], bands: int = 4) -> list[float]:
+async def read_figures(
+    whole: Callable[[], Awaitable[Any]], last10: Callable[[], Awaitable[Any]]
+) -> dict[str, float]:
+    """W2's figures in ms: the whole history cold (first read) and warm, the last 10."""
+    cold, cold_cpu = await medians_of(1, whole)
+    warm, warm_cpu = await medians_of(3, whole)
+    last, last_cpu = await medians_of(50, last10)
+    return {
+        "whole_cold_ms": cold * 1000,
+        "whole_cold_cpu_ms": cold_cpu * 1000,
+        "whole_warm_ms": warm * 1000,
+        "whole_warm_cpu_ms": warm_cpu * 1000,
+        "last10_ms": last * 1000,
+        "last10_cpu_ms": last_cpu * 1000,
+    }
+
+
+def quarters(per_turn: list[float], bands: int = 4, warmup: int = 0) -> list[float]:
+    """Mean ms per turn of each of *bands* equal parts, after *warmup* first turns."""
+    per_turn = per_turn[warmup:]
     size = max(1, len(per_turn) // bands)
     return [
         statistics.mean(per_turn[i * size : (i + 1) * size]) * 1000
@@ -164,10 +197,6 @@ class RunnersSide:
             for event in session.events:
                 _ = event.content.parts[0].text
 
-        start = time.perf_counter()
-        await whole()
-        cold = time.perf_counter() - start
-        warm = await median_of(3, whole)
         recent = GetSessionConfig(num_recent_events=10)
 
         async def last10() -> None:
@@ -175,13 +204,9 @@ class RunnersSide:
             for event in session.events:
                 _ = event.content.parts[0].text
 
-        last = await median_of(50, last10)
+        figures = await read_figures(whole, last10)
         await service.close()
-        return {
-            "whole_cold_ms": cold * 1000,
-            "whole_warm_ms": warm * 1000,
-            "last10_ms": last * 1000,
-        }
+        return figures
 
     def runner(self, service: Any) -> Any:
         from runners_core import BaseAgent, EventActions, Runner
@@ -201,13 +226,38 @@ class RunnersSide:
         runner = self.runner(service)
         message = Content.from_text("go")
         times = []
+        self.cpu_times: list[float] = []
         for _ in range(n):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             async for _ in runner.run_async(user_id=USER, session_id="run", new_message=message):
                 pass
             times.append(time.perf_counter() - start)
+            self.cpu_times.append(time.process_time() - cpu)
         await service.close()
         return times
+
+    async def more_turns(self, n: int) -> dict[str, float]:
+        """*n* turns on the existing "run" session, in this (fresh) process: ms per turn."""
+        from runners_core import Content
+
+        service = self.service()
+        runner = self.runner(service)
+        message = Content.from_text("go")
+        walls, cpus = [], []
+        for _ in range(n):
+            start, cpu = time.perf_counter(), time.process_time()
+            async for _ in runner.run_async(user_id=USER, session_id="run", new_message=message):
+                pass
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
+        session = await service.get_session(app_name=APP, user_id=USER, session_id="run")
+        await service.close()
+        return {
+            "first_turn_ms": walls[0] * 1000,
+            "turn_ms": statistics.mean(walls) * 1000,
+            "turn_cpu_ms": statistics.mean(cpus) * 1000,
+            "events": len(session.events),
+        }
 
     async def concurrent(self, sessions: int, turns: int) -> float:
         from runners_core import Content
@@ -304,17 +354,9 @@ class AdkSide:
             for event in session.events:
                 _ = event.content.parts[0].text
 
-        start = time.perf_counter()
-        await load()
-        cold = time.perf_counter() - start
-        warm = await median_of(3, load)
-        last = await median_of(50, lambda: load(GetSessionConfig(num_recent_events=10)))
+        figures = await read_figures(load, lambda: load(GetSessionConfig(num_recent_events=10)))
         await _adk_close(service)
-        return {
-            "whole_cold_ms": cold * 1000,
-            "whole_warm_ms": warm * 1000,
-            "last10_ms": last * 1000,
-        }
+        return figures
 
     def runner(self, service: Any) -> Any:
         from google.adk.agents import BaseAgent
@@ -433,17 +475,9 @@ class OpenAISide:
             for item in await session.get_items(limit=limit):
                 _ = item["content"]
 
-        start = time.perf_counter()
-        await load()
-        cold = time.perf_counter() - start
-        warm = await median_of(3, load)
-        last = await median_of(50, lambda: load(10))
+        figures = await read_figures(load, lambda: load(10))
         await _openai_close(session)
-        return {
-            "whole_cold_ms": cold * 1000,
-            "whole_warm_ms": warm * 1000,
-            "last10_ms": last * 1000,
-        }
+        return figures
 
     async def turns(self, n: int) -> list[float]:
         session = self.session("run")
@@ -542,16 +576,7 @@ class LangGraphSide:
                 for message in messages[-last:] if last else messages:
                     _ = message.content
 
-            start = time.perf_counter()
-            await load()
-            cold = time.perf_counter() - start
-            warm = await median_of(3, load)
-            last = await median_of(50, lambda: load(10))
-        return {
-            "whole_cold_ms": cold * 1000,
-            "whole_warm_ms": warm * 1000,
-            "last10_ms": last * 1000,
-        }
+            return await read_figures(load, lambda: load(10))
 
     async def turns(self, n: int) -> list[float]:
         from langchain_core.messages import HumanMessage
@@ -687,9 +712,27 @@ async def measure(side: str, job: str, args: argparse.Namespace) -> dict[str, An
                     await _create_schema(tag)
                 return await eight_processes(side, storage, args, tag)
             if kind == "long":
+                # Turns on one session in this fresh process, then more in another fresh
+                # process at the end (a multi-worker deployment's first load).
                 per_turn = await impl.turns(args.long_turns)
-                bands = quarters(per_turn, 10)
-                return {"bands_ms": bands, "last_over_first": bands[-1] / bands[0]}
+                # The first 1% are warm-up (first use builds the models' validators).
+                warmup = max(3, len(per_turn) // 100)
+                bands = quarters(per_turn, 10, warmup)
+                cpu_bands = quarters(impl.cpu_times, 10, warmup)
+                sub = ["--workdir", str(workdir), "--tag", tag]
+                fresh = child(side, f"longfresh:{storage}", args, sub, keep=True)
+                return {
+                    "bands_ms": bands,
+                    "cpu_bands_ms": cpu_bands,
+                    "last_over_first": bands[-1] / bands[0],
+                    "cpu_last_over_first": cpu_bands[-1] / cpu_bands[0],
+                    "fresh_first_turn_ms": fresh["first_turn_ms"],
+                    "fresh_turn_cpu_ms": fresh["turn_cpu_ms"],
+                    "fresh_over_first_band_cpu": fresh["turn_cpu_ms"] / cpu_bands[0],
+                    "events": fresh["events"],
+                }
+            if kind == "longfresh":
+                return await impl.more_turns(20)
             raise SystemExit(f"unknown job {job}")
         finally:
             if kind in ("w1", "w2", "w3", "w4", "pg8", "long") and not args.keep:
