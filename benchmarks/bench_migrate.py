@@ -1,6 +1,6 @@
 """Migration speed (issue 17): events/s of ``runners migrate``'s copy between backends.
 
-    .venv/bin/python benchmarks/bench_migrate.py [--sessions 20] [--events 1000]
+    .venv/bin/python benchmarks/bench_migrate.py [--sessions 20] [--events 1000] [--to postgresql]
 
 Seeds an app in a SQLite file (sessions x events, each event with a state delta, plus a
 1 MiB artifact per session and the sessions in memory), then copies it with the same code
@@ -103,7 +103,7 @@ async def migrate(source: Services, url: str, events: int) -> dict[str, object]:
         await close(target)
 
 
-async def main(sessions: int, events: int) -> None:
+async def main(sessions: int, events: int, only: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = services_for(f"sqlite:///{Path(folder) / 'source.db'}")
         await seed(source, sessions, events)
@@ -116,6 +116,8 @@ async def main(sessions: int, events: int) -> None:
             "redis": f"{REDIS}{'&' if '?' in REDIS else '?'}prefix={prefix}",
         }
         for name, url in targets.items():
+            if only and name not in only:
+                continue
             try:
                 results[f"sqlite->{name}"] = await migrate(source, url, sessions * events)
             except Exception as exc:  # an unreachable server is reported, not fatal
@@ -150,5 +152,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument(
+        "--to",
+        action="append",
+        choices=["sqlite", "postgresql", "redis"],
+        help="only these targets (repeatable; default: all three)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.sessions, args.events))
+    asyncio.run(main(args.sessions, args.events, args.to or []))

@@ -24,6 +24,7 @@ from runners_cli.app_format import (
     MemoryLine,
     SessionLine,
     UserStateLine,
+    dump_parts,
 )
 from runners_cli.jsonl import _restore_scopes, _Scopes, list_session_keys
 from runners_core.artifacts.base import ArtifactData, BaseArtifactService
@@ -215,7 +216,7 @@ async def digest(services: Services, app_name: str) -> Counter:
             state = json.dumps(line.model_dump(mode="json"), sort_keys=True)
             counter.add(line, state + "\n")
         else:
-            counter.add(line, line.model_dump_json() + "\n")
+            counter.add_parts(line, dump_parts(line))
     return counter
 
 

@@ -83,7 +83,7 @@ def export_app(
     state: CliState, *, app_name: str | None, output: Path | None, urls: dict[str, str | None]
 ) -> int:
     from runners_cli.app_data import Unsupported, app_lines
-    from runners_cli.app_format import Counter, HeaderLine, dump
+    from runners_cli.app_format import Counter, HeaderLine, dump, dump_parts
     from runners_cli.sessions_ops import resolve_app
     from runners_core.redaction import redact_url
 
@@ -105,9 +105,7 @@ def export_app(
                 async for line in app_lines(
                     services, app, unsupported=unsupported, progress=progress
                 ):
-                    text = dump(line)
-                    counter.add(line, text)
-                    out.write(text)
+                    counter.add_parts(line, dump_parts(line), out.write)
             out.write(dump(counter.end()))
             return counter
         finally:

@@ -290,7 +290,7 @@ def test_migrate_sqlite_to_postgres_never_prints_the_password(
 
 async def test_a_large_app_round_trips_through_an_export_file(tmp_path: Path):
     """100,000 events and a 50 MiB artifact: exported, checked, imported, verified."""
-    from runners_cli.app_format import Counter, HeaderLine, dump, read_lines
+    from runners_cli.app_format import Counter, HeaderLine, dump, dump_parts, read_lines
 
     source = services_for(f"sqlite:///{tmp_path / 'big.db'}")
     target = services_for(f"sqlite:///{tmp_path / 'copy.db'}")
@@ -326,9 +326,8 @@ async def test_a_large_app_round_trips_through_an_export_file(tmp_path: Path):
         with path.open("w", encoding="utf-8") as out:
             out.write(dump(HeaderLine(app_name=APP, exported_at=0.0)))
             async for line in app_lines(source, APP):
-                text = dump(line)
-                counter.add(line, text)
-                out.write(text)
+                # As runners export writes: the artifact's data a chunk at a time.
+                counter.add_parts(line, dump_parts(line), out.write)
             out.write(dump(counter.end()))
         assert counter.counts["events"] == 100_000 and counter.counts["artifacts"] == 1
 
@@ -348,3 +347,27 @@ async def test_a_large_app_round_trips_through_an_export_file(tmp_path: Path):
     finally:
         await close(source)
         await close(target)
+
+
+def test_an_artifact_line_in_pieces_is_the_same_line():
+    from runners_cli.app_format import ArtifactLine, Counter, dump, dump_parts
+
+    line = ArtifactLine(
+        user_id="u",
+        session_id=None,
+        filename='notes "data":"".md',
+        version=2,
+        kind="blob",
+        mime_type="x/y",
+        custom_metadata={"data": "", "k": [1, "\u00e9"]},  # a "data" key of its own
+        create_time=1.5,
+        data=bytes(range(256)) * 40 + b"tail",
+    )
+    parts = list(dump_parts(line, chunk=3 * 100))
+    assert len(parts) > 30  # the data really came in pieces
+    assert "".join(parts) == dump(line)
+    whole, pieces = Counter(), Counter()
+    whole.add(line, dump(line))
+    written: list[str] = []
+    pieces.add_parts(line, parts, written.append)
+    assert written == parts and pieces.end() == whole.end()

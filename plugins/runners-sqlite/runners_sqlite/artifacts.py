@@ -33,8 +33,16 @@ _INSERT = (
     "custom_metadata, create_time, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _COLUMNS = "version, kind, mime_type, custom_metadata, create_time"
-_LATEST = f"SELECT {_COLUMNS}, data FROM artifacts WHERE {_WHERE} ORDER BY version DESC LIMIT 1"
-_ONE = f"SELECT {_COLUMNS}, data FROM artifacts WHERE {_WHERE} AND version = ?"
+_INLINE_BYTES = 1024 * 1024
+"""Payloads up to this size come with their row; larger ones through incremental blob I/O,
+which reads them straight into one buffer: fetched with the row, a payload is held twice
+for a moment (SQLite's copy of the row, then Python's bytes)."""
+# length() of a blob is known from the record header: large payloads stay on disk here.
+_PAYLOAD = f"pk, CASE WHEN length(data) <= {_INLINE_BYTES} THEN data END"
+_LATEST = (
+    f"SELECT {_COLUMNS}, {_PAYLOAD} FROM artifacts WHERE {_WHERE} ORDER BY version DESC LIMIT 1"
+)
+_ONE = f"SELECT {_COLUMNS}, {_PAYLOAD} FROM artifacts WHERE {_WHERE} AND version = ?"
 # Listing versions leaves the payloads on disk (the base class only needs metadata).
 _VERSIONS = f"SELECT {_COLUMNS}, x'' FROM artifacts WHERE {_WHERE} ORDER BY version"
 _NAMES = "SELECT DISTINCT name FROM artifacts WHERE app_name = ? AND user_id = ? AND scope = ?"
@@ -93,7 +101,13 @@ class SqliteArtifactService(DatabaseOwner, BaseArtifactService):
                 row = conn.execute(_LATEST, key).fetchone()
             else:
                 row = conn.execute(_ONE, (*key, version)).fetchone()
-            return None if row is None else _stored(row)
+            if row is None:
+                return None
+            *columns, pk, data = row
+            if data is None:  # a large payload: read it on its own, in the same transaction
+                with conn.blobopen("artifacts", "data", pk, readonly=True) as blob:
+                    data = blob.read()
+            return _stored((*columns, data))
 
         return await self._db.read("loading an artifact", get)
 

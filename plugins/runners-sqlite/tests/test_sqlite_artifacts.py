@@ -93,3 +93,28 @@ async def test_processes_saving_one_name_get_distinct_versions(tmp_path: Path) -
         assert texts == {f"{n}-{i}" for n in range(3) for i in range(10)}
     finally:
         await service.close()
+
+
+async def test_large_payloads_load_whole_through_blob_io(tmp_path: Path) -> None:
+    """Payloads over 1 MiB are read with incremental blob I/O (held once, not twice)."""
+    import os
+
+    from runners_sqlite.artifacts import _INLINE_BYTES
+
+    service = SqliteArtifactService(f"sqlite:///{tmp_path}/artifacts.db")
+    try:
+        sizes = (_INLINE_BYTES, _INLINE_BYTES + 1, 3 * _INLINE_BYTES + 7)
+        payloads = [os.urandom(size) for size in sizes]
+        for payload in payloads:
+            await service.save_artifact(
+                **AT, filename="big.bin", artifact=Part.from_bytes(payload, "x/bin")
+            )
+        for version, payload in enumerate(payloads):
+            part = await service.load_artifact(**AT, filename="big.bin", version=version)
+            assert part is not None and part.inline_data.data == payload  # type: ignore[union-attr]
+            stored = await service.read_artifact_version(**AT, filename="big.bin", version=version)
+            assert stored is not None and stored.data.data == payload
+        latest = await service.load_artifact(**AT, filename="big.bin")  # no version: the newest
+        assert latest is not None and latest.inline_data.data == payloads[-1]  # type: ignore[union-attr]
+    finally:
+        await service.close()
