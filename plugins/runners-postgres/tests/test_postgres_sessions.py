@@ -13,7 +13,7 @@ from psycopg import sql
 from runners_postgres import PostgresSessionService
 
 from runners_core import BaseAgent, Content, Event, EventActions, InvocationContext, Runner
-from runners_core.errors import SessionBusyError, ValidationError
+from runners_core.errors import RunnersError, SessionBusyError, ValidationError
 
 
 def tagged(url: str) -> tuple[str, str]:
@@ -270,3 +270,30 @@ async def test_a_lock_taken_without_waiting_leaves_the_runs_statements_free_to_w
     finally:
         await blocker.close()
         await service.close()
+
+
+async def test_a_load_fetches_older_events_only_when_read(
+    pg_url: str, admin: psycopg.Connection, pg_schema: str
+) -> None:
+    service = PostgresSessionService(pg_url)
+    key = {"app_name": "a", "user_id": "u", "session_id": "long"}
+    await service.create_session(**key)
+    events = [
+        Event(id=f"e{i}", author="user", content=Content.from_text(f"t{i}")) for i in range(100)
+    ]
+    await service.import_events(**key, events=events)
+    loaded = await service.get_session(**key)
+    kept = await service.get_session(**key)
+    assert loaded is not None and kept is not None
+    # Damage the oldest stored event behind the loaded sessions' backs: the newest events
+    # still read, and the damage shows (named) only when reading back that far.
+    table = sql.SQL("{}.events").format(sql.Identifier(pg_schema))
+    admin.execute(sql.SQL("UPDATE {} SET payload = '{{broken' WHERE seq = 1").format(table))
+    assert [e.id for e in loaded.events[-3:]] == ["e97", "e98", "e99"]
+    with pytest.raises(RunnersError, match="stored event 1 of 100"):
+        [e.id for e in loaded.events]
+    payload = events[0].model_dump_json(exclude_none=True)
+    admin.execute(sql.SQL("UPDATE {} SET payload = %s WHERE seq = 1").format(table), [payload])
+    # A session loaded before the service closed still reads its older events.
+    await service.close()
+    assert [e.id for e in kept.events] == [f"e{i}" for i in range(100)]

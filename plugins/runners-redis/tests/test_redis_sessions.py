@@ -370,3 +370,45 @@ async def test_close_reaches_clients_on_other_running_loops(redis_url: str) -> N
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()
+
+
+async def test_a_load_fetches_older_events_only_when_read(
+    redis_url: str, raw_redis: redis.Redis
+) -> None:
+    service = RedisSessionService(redis_url)
+    key = {"app_name": "a", "user_id": "u", "session_id": "long"}
+    await service.create_session(**key)
+    events = [agent_event(f"turn {i}", id=f"e{i}") for i in range(100)]
+    await service.import_events(**key, events=events)
+    loaded = await service.get_session(**key)
+    kept = await service.get_session(**key)
+    assert loaded is not None and kept is not None
+    # Damage the oldest stored event behind the loaded sessions' backs: the newest events
+    # still read, and the damage shows (named) only when reading back that far.
+    events_key = service.keys.session("a", "u", "long").events
+    raw_redis.lset(events_key, 0, "{broken")
+    assert [e.id for e in loaded.events[-3:]] == ["e97", "e98", "e99"]
+    with pytest.raises(RunnersError, match="stored event 1 of 100"):
+        [e.id for e in loaded.events]
+    raw_redis.lset(events_key, 0, events[0].model_dump_json(exclude_none=True))
+    # A session loaded before the service closed still reads its older events.
+    await service.close()
+    assert [e.id for e in kept.events] == [f"e{i}" for i in range(100)]
+
+
+async def test_deleting_events_after_a_load_fails_its_older_read(redis_url: str) -> None:
+    service = RedisSessionService(redis_url)
+    try:
+        key = {"app_name": "a", "user_id": "u", "session_id": "trimmed"}
+        await service.create_session(**key)
+        await service.import_events(
+            **key, events=[agent_event(f"turn {i}", id=f"e{i}") for i in range(60)]
+        )
+        loaded = await service.get_session(**key)
+        assert loaded is not None
+        await service.delete_events(**key, event_ids=["e3"])
+        # List indexes moved: reading them would return shifted events.
+        with pytest.raises(RunnersError, match="changed in Redis .* after it was loaded"):
+            list(loaded.events)
+    finally:
+        await service.close()
