@@ -20,7 +20,9 @@ round by round so machine noise hits them alike; the best round of each counts:
 
 Rates are events per second of this process's CPU time (the machine is shared;
 the exporter threads of ``console`` count too, as they run in this process).
-Prints events/s per mode and the overhead against ``off`` as JSON.
+Prints events/s per mode and the overhead against ``off`` as JSON, then the plugin's own
+cost per invocation with its hooks called directly (``hook_cost``), next to what a whole
+invocation costs without the plugin (``off_us_per_invocation``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,15 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProces
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from runners_otel import OtelPlugin
 
-from runners_core import BaseAgent, Content, EventActions, InMemoryRunner, load_config, load_plugins
+from runners_core import (
+    BaseAgent,
+    Content,
+    Event,
+    EventActions,
+    InMemoryRunner,
+    load_config,
+    load_plugins,
+)
 
 EVENTS_PER_INVOCATION = 10
 MODES = ("off", "global", "none", "none-lean", "none-sampled", "console", "console-lean")
@@ -111,6 +121,49 @@ async def measure(invocations: int, rounds: int, devnull) -> dict[str, float]:
     return best
 
 
+def hook_cost(modes: tuple[str, ...], rounds: int, devnull) -> dict[str, float]:
+    """The plugin's own cost: its hooks called directly, as the runner calls them for one
+    invocation (lock, invocation, agent, the user's event and the agent's events stored),
+    in microseconds of CPU per invocation, best of *rounds*. Steadier than the rates above
+    on a busy machine: no runner, no event loop, no hook dispatch."""
+    from runners_core.sessions.session import Session
+
+    agent = TenEvents(name="ten")
+    user = Event(invocation_id="", author="user", content=Content.from_text("go"))
+    events = [
+        Event(invocation_id="", author="ten", content=Content.from_text(f"event {i}"))
+        for i in range(EVENTS_PER_INVOCATION)
+    ]
+
+    class Ctx:  # what the hooks read of an InvocationContext
+        def __init__(self, i: int) -> None:
+            self.invocation_id = f"inv-{i}"
+            self.agent = agent
+            self.session = Session(id=f"s{i}", app_name="bench", user_id="u")
+
+    def one(plugin, i: int) -> None:
+        ctx = Ctx(i)
+        plugin.on_session_lock("bench", "u", ctx.session.id, 0.00001, True)
+        with plugin.invocation_context(ctx):
+            user.invocation_id = ctx.invocation_id
+            plugin.after_append_event(ctx.session, user)
+            with plugin.agent_context(ctx, agent):
+                for event in events:
+                    event.invocation_id = ctx.invocation_id
+                    plugin.on_event(ctx, event)
+                    plugin.after_append_event(ctx.session, event)
+
+    plugins = {mode: plugin_for(mode, devnull)[0] for mode in modes}
+    best = dict.fromkeys(modes, float("inf"))
+    for _ in range(rounds):
+        for mode, plugin in plugins.items():
+            start = time.process_time()
+            for i in range(200):
+                one(plugin, i)
+            best[mode] = min(best[mode], (time.process_time() - start) / 200 * 1e6)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--invocations", type=int, default=300)
@@ -118,6 +171,8 @@ def main() -> None:
     args = parser.parse_args()
     with open(os.devnull, "w") as devnull:
         best = asyncio.run(measure(args.invocations, args.rounds, devnull))
+        plugin_us = hook_cost(("global", "none", "none-lean", "none-sampled"), 10, devnull)
+    off_us = EVENTS_PER_INVOCATION / best["off"] * 1e6
     report = {
         "events_per_invocation": EVENTS_PER_INVOCATION,
         "invocations": args.invocations,
@@ -125,6 +180,8 @@ def main() -> None:
         "overhead_vs_off": {
             mode: f"{(1 - best[mode] / best['off']) * 100:.1f}%" for mode in MODES if mode != "off"
         },
+        "off_us_per_invocation": round(off_us),
+        "plugin_hooks_us_per_invocation": {mode: round(us) for mode, us in plugin_us.items()},
     }
     print(json.dumps(report, indent=2))
 
