@@ -19,7 +19,23 @@ def _nested(depth: int) -> Any:
     return value
 
 
+def _nested_dict(depth: int, leaf: Any) -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+# Around the depth limit, for both container kinds and for leaves that are None or not.
+AT_THE_LIMIT = [
+    make(depth, leaf)
+    for depth in range(storable.MAX_DEPTH - 6, storable.MAX_DEPTH + 2)
+    for leaf in (None, 1, "x")
+    for make in (_nested_dict, lambda depth, leaf: [_nested(depth - 1)] if leaf else [leaf])
+]
+
 VALUES = [
+    *AT_THE_LIMIT,
     "text",
     "caf\u00e9",
     "\ud800 lone surrogate",

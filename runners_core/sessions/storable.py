@@ -54,15 +54,13 @@ def check_event_storable(event: BaseModel) -> None:
 def _model_is_plain(model: BaseModel, depth: int) -> bool:
     """Whether :func:`_walk_model` would pass *model*; never less strict than it."""
     depth += 1
+    if depth > MAX_DEPTH:
+        return all(value is None for value in model.__dict__.values())
     for value in model.__dict__.values():
-        # Most fields are None, ASCII text, numbers or empty containers: answered here.
+        # Most fields hold None, ASCII text, a number or an empty container: answered
+        # inline (this runs for every field of every appended event).
         kind = type(value)
-        if value is None or kind is bool or kind is int:
-            continue
-        if kind is str:
-            if value.isascii():
-                continue
-        elif (kind is dict or kind is list) and not value:
+        if value is None or kind is bool or kind is int or (kind is str and value.isascii()):
             continue
         if not _is_plain(value, depth, True):
             return False
@@ -80,14 +78,22 @@ def _is_plain(value: Any, depth: int, in_model: bool) -> bool:
     if value is None or isinstance(value, int):
         return True
     if isinstance(value, dict):
+        if value and depth >= MAX_DEPTH:
+            return False  # its items are too deep, whatever they are
         for key, item in value.items():
             if not isinstance(key, str) or not (key.isascii() or _is_text(key)):
                 return False
+            kind = type(item)
+            if item is None or kind is int or (kind is str and item.isascii()):
+                continue
             if not _is_plain(item, depth + 1, in_model):
                 return False
         return True
     if isinstance(value, (list, tuple)):
-        return all(_is_plain(item, depth + 1, in_model) for item in value)
+        for item in value:
+            if not _is_plain(item, depth + 1, in_model):
+                return False
+        return True
     if isinstance(value, BaseModel):
         return in_model and _model_is_plain(value, depth)
     return in_model
