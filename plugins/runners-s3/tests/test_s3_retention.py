@@ -60,3 +60,22 @@ async def test_import_refuses_a_version_another_writer_is_writing(
         **AT, filename="a.bin", version=2, data=DATA, create_time=1_700_000_000.0
     )
     assert again is False and await service.list_versions(**AT, filename="a.bin") == [0, 2]
+
+
+async def test_a_large_imported_version_is_uploaded_in_parts(s3_url: str) -> None:
+    import os
+
+    mib = 1024 * 1024
+    service = S3ArtifactService(s3_url, multipart_threshold=5 * mib, part_size=5 * mib)
+    try:
+        payload = os.urandom(6 * mib + 3)
+        data = ArtifactData("blob", payload, "application/x-test", {"k": 1})
+        assert await service.import_artifact_version(
+            **AT, filename="a.bin", version=4, data=data, create_time=1_700_000_000.0
+        )
+        stored = await service.read_artifact_version(**AT, filename="a.bin", version=4)
+        assert stored is not None and stored.data.data == payload
+        assert stored.create_time == 1_700_000_000.0 and stored.data.custom_metadata == {"k": 1}
+        assert await keys(service) == [f"{FOLDER}4.data", f"{FOLDER}4.json"]
+    finally:
+        await service.close()
