@@ -156,6 +156,13 @@ class Retention(ArtifactSuite):
         assert await versions(None, "user:profile") == [1, 2], (
             "prune must trim user-scoped artifacts once, through any free session"
         )
-        assert report.sessions_busy == [f"{user}/busy"], report.sessions_busy
-        assert report.kept_by_plugins == {"legal-hold": 2}, report.kept_by_plugins
-        assert report.artifact_versions_deleted == 2 + 1
+        assert report.sessions_busy == [f"{user}/busy"], (
+            f"prune must list the running session as busy, listed {report.sessions_busy}"
+        )
+        assert report.kept_by_plugins == {"legal-hold": 2}, (
+            f"prune must report the 2 versions on_prune held, reported {report.kept_by_plugins}"
+        )
+        assert report.artifact_versions_deleted == 2 + 1, (
+            "prune must report the 3 versions it deleted (free and user:profile), reported "
+            f"{report.artifact_versions_deleted}"
+        )
