@@ -60,6 +60,13 @@ def validate_artifact_name(filename: object) -> str:
             f"artifact name is {len(filename)} characters long; the limit is "
             f"{MAX_ARTIFACT_NAME_LENGTH}"
         )
+    try:
+        filename.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            f"artifact name {filename!r} contains {filename[exc.start : exc.end]!r}, a lone "
+            "surrogate that is not valid Unicode text; no backend can store it as a name"
+        ) from None
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in filename):
         raise ValidationError(
             f"artifact name {filename!r} contains a control character (NUL, newline, ...); "

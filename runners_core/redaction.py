@@ -33,6 +33,8 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")
 _PAIR = re.compile(
     r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<value>'(?:[^'\\]|\\.)*'|[^\s&;,)]*)"
 )
+# key=value in a URL's query: only '&' (or the fragment) ends a value there, as in parse_qsl.
+_QUERY_PAIR = re.compile(r"(?P<key>[^&=#]+)=(?P<value>[^&#]*)")
 
 
 def is_secret_name(name: str) -> bool:
@@ -47,18 +49,44 @@ def redact(text: object, secrets: Iterable[str | None] = ()) -> str:
     wherever they appear, as given and percent-decoded.
     """
     try:
-        result = _URL.sub(lambda m: _redact_url(m.group(0)), str(text))
-        result = _PAIR.sub(_redact_pair, result)
+        result = str(text)
+        # Known secrets first: the patterns below may mask part of one (a password
+        # holding '='), after which the rest could no longer be recognised.
         for secret in _forms(secrets):
             result = result.replace(secret, MASK)
-        return result
+        result = _URL.sub(lambda m: _redact_url(m.group(0)), result)
+        return _PAIR.sub(_redact_pair, result)
     except Exception:  # a message must still be produced, without the text
         return "<text withheld: it could not be checked for secrets>"
 
 
 def redact_url(url: str) -> str:
-    """A service URL fit for a message: :func:`redact` of it."""
-    return redact(url)
+    """A service URL fit for a message: :func:`redact` of it, also hiding a password
+    that holds whitespace (the whole of *url* is known to be one URL here)."""
+    return redact(url, url_secrets(url))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password and secret option values of *url*, taken as one whole URL (so a
+    password with a space, which ends a URL inside free text, is still found)."""
+    try:
+        if "://" not in url:
+            return []
+        raw_query = url.partition("?")[2]
+        found = [m["value"] for m in _QUERY_PAIR.finditer(raw_query) if is_secret_name(m["key"])]
+        userinfo, _, query = _split_url(_query_first(url))
+        if userinfo is not None and ":" in userinfo:
+            password = userinfo.split(":", 1)[1]
+            # Also the pieces ordinary URL parsing cuts it into at an unencoded / ? or #,
+            # which drivers then echo as a host, port or option name.
+            found.append(password)
+        found.extend(m["value"] for m in _QUERY_PAIR.finditer(query) if is_secret_name(m["key"]))
+        # Also the pieces ordinary parsing cuts a secret into at an unencoded delimiter
+        # or whitespace, which drivers then echo as a host, port or option name.
+        pieces = [piece for secret in found for piece in re.split(r"[/?#@\s=:;&+%]", secret)]
+        return [secret for secret in (*found, *pieces) if secret]
+    except Exception:
+        return []
 
 
 def secrets_in(*values: str | None) -> list[str]:
@@ -103,16 +131,30 @@ def _split_url(url: str) -> tuple[str | None, str, str]:
     return userinfo, after, query
 
 
+def _query_first(url: str) -> str:
+    """*url* with its secret query options hidden first when its only ``@`` come after
+    the ``?`` (``host/?password=a@b``): then they belong to an option, not a userinfo."""
+    base, question, query = url.partition("?")
+    if question and "@" in query and "@" not in base.partition("://")[2]:
+        return f"{base}?{_QUERY_PAIR.sub(_redact_pair, query)}"
+    return url
+
+
 def _redact_url(url: str) -> str:
+    url = _query_first(url)
     scheme = url.partition("://")[0]
     userinfo, after, _ = _split_url(url)
     if userinfo is not None and ":" in userinfo:
         userinfo = f"{userinfo.split(':', 1)[0]}:{MASK}"
     head = f"{scheme}://{userinfo}@" if userinfo is not None else f"{scheme}://"
+    if "#" in after:
+        # A fragment means nothing to a service URL, but a password or secret option with
+        # an unencoded '#' continues in it: hide it whole.
+        after = after.split("#", 1)[0] + "#" + MASK
     if "?" not in after:
         return head + after
     base, _, query = after.partition("?")
-    return f"{head}{base}?{_PAIR.sub(_redact_pair, query)}"
+    return f"{head}{base}?{_QUERY_PAIR.sub(_redact_pair, query)}"
 
 
 def _redact_pair(match: re.Match[str]) -> str:

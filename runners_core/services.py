@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from runners_core.artifacts.base import BaseArtifactService
-from runners_core.errors import PluginError, UnknownSchemeError
+from runners_core.errors import PluginError, RunnersError, UnknownSchemeError
 from runners_core.memory.base import BaseMemoryService
 from runners_core.plugins.manager import LoadedPlugins, PluginRecord, load_plugins
 from runners_core.plugins.registry import ServiceKind
 from runners_core.plugins.urls import KNOWN_PROVIDERS, redact_url, url_scheme
+from runners_core.redaction import redact, url_secrets
 from runners_core.sessions.base import BaseSessionService
 
 _BASES: dict[ServiceKind, type] = {
@@ -34,7 +35,14 @@ def service_from_url(
             f"{kind} services for '{url_scheme(url, kind)}://' (URL {redact_url(url)}) come "
             f"from {inactive_provider_hint(inactive)}"
         ) from exc
-    service = registration.factory(url, **options)
+    try:
+        service = registration.factory(url, **options)
+    except RunnersError as exc:
+        # Whatever piece of the URL a plugin's message echoes, no secret of it may show.
+        found = url_secrets(url)
+        if found and exc.args and isinstance(exc.args[0], str):
+            exc.args = (redact(exc.args[0], found), *exc.args[1:])
+        raise
     if not isinstance(service, _BASES[kind]):
         raise PluginError(
             f"plugin {registration.plugin!r} returned {type(service).__name__} for "

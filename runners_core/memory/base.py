@@ -24,6 +24,7 @@ from runners_core.events import Event
 from runners_core.identifiers import validate_id
 from runners_core.service_routes import Route, service_route
 from runners_core.sessions.session import Session
+from runners_core.sessions.storable import check_storable, check_value
 
 DEFAULT_SEARCH_LIMIT = 10  # ADK's in-memory service returns at most 10 memories too
 # Scripts written without spaces between words: Thai, Japanese kana, CJK ideographs.
@@ -174,6 +175,10 @@ class BaseMemoryService(ABC):
             text = entry.content.text
             if not text.strip():
                 raise ValidationError("a memory entry needs text content to be searchable")
+            where = f"memory entry {entry.id or text[:20]!r}"
+            check_storable(entry.content, f"{where} content")
+            check_value(dict(entry.custom_metadata), f"{where} custom_metadata")
+            check_value(dict(custom_metadata or {}), "custom_metadata")
             records.append(
                 MemoryRecord(
                     id=entry.id or secrets.token_hex(8),
@@ -293,6 +298,10 @@ def _record_for(
     text = event.content.text
     if not text.strip():
         return None
+    # Refused here, naming the event, rather than failing in a backend's encoder.
+    check_storable(event.content, f"event {event.id} content")
+    check_value(event.timestamp, f"event {event.id} timestamp")
+    check_value(dict(metadata), "custom_metadata")
     return MemoryRecord(
         id=event.id,
         session_id=session_id,

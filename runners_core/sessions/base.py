@@ -38,7 +38,7 @@ from runners_core.sessions.session import (
     Session,
 )
 from runners_core.sessions.state import State, merge_state, split_state_delta, without_temp
-from runners_core.sessions.storable import check_event_storable, check_state
+from runners_core.sessions.storable import check_event_storable, check_no_nul, check_state
 from runners_core.state_ops import MISSING, StateOp, apply_op, check_op, resolve_ops
 
 DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
@@ -130,6 +130,9 @@ class BaseSessionService(ABC):
     """
 
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    state_allows_nul: ClassVar[bool] = True
+    """False for a backend whose state storage cannot hold the NUL character (PostgreSQL's
+    jsonb): state holding it is then refused up front, naming the key."""
     _route: Route
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
@@ -161,6 +164,8 @@ class BaseSessionService(ABC):
         validate_id("user_id", user_id)
         session_id = validate_id("session_id", session_id) if session_id else new_session_id()
         check_state(state or {})
+        if not self.state_allows_nul:
+            check_no_nul(state or {}, "state", type(self).__name__)
         scoped = split_state_delta(state or {})
         stored = await self._create_session(
             app_name=app_name,
@@ -414,6 +419,11 @@ class BaseSessionService(ABC):
                 f"{self.max_event_bytes} (max_event_bytes). Store large data as an artifact "
                 "and reference it from the event"
             )
+        if not self.state_allows_nul:
+            where = f"event {event.id} state_delta"
+            check_no_nul(event.actions.state_delta, where, type(self).__name__)
+            for op in event.actions.state_ops or []:
+                check_no_nul({op.key: [op.value, op.expected]}, f"{where} op", type(self).__name__)
         scoped = split_state_delta(event.actions.state_delta)
         app_ops, user_ops, session_ops = _split_ops(event.actions.state_ops or [])
         return EventRecord(

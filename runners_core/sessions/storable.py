@@ -9,6 +9,7 @@ once, in the base classes; the error names the state key or event field.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -38,9 +39,48 @@ def check_state(state: dict[str, Any], what: str = "state") -> None:
         check_value(value, f"{what}[{key!r}]")
 
 
+def check_no_nul(state: Mapping[str, Any], what: str, backend: str) -> None:
+    """Raise ValidationError naming the key if *state* holds the NUL character anywhere.
+
+    For backends whose state storage cannot hold it (PostgreSQL's jsonb), so that the
+    refusal names the key, as every other refusal does, before anything is written.
+    """
+    for key, value in state.items():
+        where = f"{what} key {key[:80]!r}" if "\x00" in key else _nul_in(value, f"{what}[{key!r}]")
+        if where is not None:
+            raise ValidationError(
+                f"{where} contains the NUL character (\\x00), which {backend} cannot store "
+                "in state; remove it, or encode the value (e.g. base64) first"
+            )
+
+
+def _nul_in(value: Any, where: str) -> str | None:
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and "\x00" in key:
+                return f"{where} key {key[:80]!r}"
+            found = _nul_in(item, f"{where}[{key!r}]")
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _nul_in(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 def check_value(value: Any, where: str) -> None:
     """Raise ValidationError (naming *where*) unless *value* is plain, finite JSON data."""
     _walk(value, where, 0)
+
+
+def check_storable(model: BaseModel, where: str) -> None:
+    """Raise ValidationError (naming *where* and the field) unless *model* can be stored
+    as JSON and loaded again; for models other than events (memory content)."""
+    _walk_model(model, where, 0)
 
 
 def check_event_storable(event: BaseModel) -> None:
@@ -115,7 +155,9 @@ def _walk_model(model: BaseModel, where: str, depth: int) -> None:
         _walk(value, f"{where}.{name}", depth + 1, in_model=True)
 
 
-def _walk(value: Any, where: str, depth: int, *, in_model: bool = False) -> None:
+def _walk(
+    value: Any, where: str, depth: int, *, in_model: bool = False, contained: bool = False
+) -> None:
     if depth > MAX_DEPTH:
         where = where if len(where) <= 120 else where[:100] + "..."
         raise ValidationError(
@@ -140,10 +182,10 @@ def _walk(value: Any, where: str, depth: int, *, in_model: bool = False) -> None
                     "(JSON objects have string keys only)"
                 )
             _check_text(key, f"{where} key")
-            _walk(item, f"{where}[{key!r}]", depth + 1, in_model=in_model)
+            _walk(item, f"{where}[{key!r}]", depth + 1, in_model=in_model, contained=True)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _walk(item, f"{where}[{index}]", depth + 1, in_model=in_model)
+            _walk(item, f"{where}[{index}]", depth + 1, in_model=in_model, contained=True)
     elif isinstance(value, BaseModel):
         if not in_model:
             raise ValidationError(
@@ -151,7 +193,9 @@ def _walk(value: Any, where: str, depth: int, *, in_model: bool = False) -> None
                 f"dict; store value.model_dump(mode='json') instead"
             )
         _walk_model(value, where, depth)
-    elif not in_model:
+    elif not in_model or contained:
+        # Inside a free-form dict or list (custom_metadata, function args) nothing types
+        # the value: bytes there would come back as text, or not serialise at all.
         raise ValidationError(
             f"{where} holds a value of type {type(value).__name__}, which does not read back "
             f"from JSON as it was written; {_HINT}"

@@ -85,5 +85,6 @@ BAD_ARTIFACT_NAMES: tuple[str, ...] = (
     "back\\slash.txt",
     "",
     "reports//double.txt",
+    "lone-\ud800-surrogate.txt",
 )
 """Artifact names that would escape their scope or are otherwise unusable."""

@@ -204,6 +204,7 @@ class PostgresSessionService(PostgresService, BaseSessionService):
     """
 
     capabilities: ClassVar[frozenset[str]] = frozenset({"cross_process_lock", "retention"})
+    state_allows_nul: ClassVar[bool] = False  # jsonb cannot hold \u0000
     base_options: ClassVar[tuple[str, ...]] = ("max_event_bytes",)
 
     # ------------------------------------------------------------------ locking

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import Field, field_validator
 
 from runners_core.errors import ConfigError
-from runners_core.redaction import redact_url
+from runners_core.redaction import redact, redact_url, url_secrets
 from runners_core.url_options import (
     MAX_SECONDS,
     NonNegativeInt,
@@ -87,7 +87,7 @@ def parse_redis_url(
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
         raise ConfigError(
-            f"Redis URL {redacted} cannot be parsed ({exc}); write it as "
+            f"Redis URL {redacted} cannot be parsed ({redact(exc, url_secrets(url))}); write it as "
             "redis://[user:password@]host[:port][/db][?prefix=...&ttl=...]"
         ) from None
     scheme = parts.scheme.lower()

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from runners_core.errors import ConfigError
-from runners_core.redaction import redact_url
+from runners_core.redaction import redact, redact_url, url_secrets
 
 MIB = 1024 * 1024
 MIN_PART_SIZE = 5 * MIB  # S3 refuses smaller parts (except the last)
@@ -69,7 +69,9 @@ def parse_url(url: str, **overrides: Any) -> S3Settings:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise ConfigError(f"S3 URL cannot be parsed ({exc}); write {_EXAMPLE}") from None
+        raise ConfigError(
+            f"S3 URL cannot be parsed ({redact(exc, url_secrets(url))}); write {_EXAMPLE}"
+        ) from None
     if "@" in parts.netloc:
         raise ConfigError(
             "S3 URLs do not take credentials (s3://KEY:SECRET@bucket); remove them from "

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from pydantic import BeforeValidator, Field
 
 from runners_core.errors import ConfigError
-from runners_core.redaction import redact_url
+from runners_core.redaction import redact, redact_url, url_secrets
 from runners_core.url_options import Megabytes, UrlOptions, parse_options
 
 Synchronous = Literal["normal", "full"]
@@ -72,7 +72,8 @@ def parse_url(url: str | os.PathLike[str], **overrides: Any) -> SqliteSettings:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        message = f"SQLite URL {shown!r} cannot be parsed ({exc}); write {_EXAMPLE}"
+        detail = redact(exc, url_secrets(url))
+        message = f"SQLite URL {shown!r} cannot be parsed ({detail}); write {_EXAMPLE}"
         raise ConfigError(message) from None
     if parts.scheme.lower().split("+", 1)[0] != "sqlite":
         raise ConfigError(f"{shown!r} is not a SQLite URL; write {_EXAMPLE}")

@@ -78,6 +78,8 @@ class Storable(SessionSuite):
             "timestamp": user_event(timestamp=math.inf),
             "custom_metadata": user_event(custom_metadata={"score": math.nan}),
             "content": agent_event("\udcff"),
+            # Free-form metadata types nothing: bytes would come back as text, or not at all.
+            "custom_metadata[": user_event(custom_metadata={"raw": b"\x80"}),
             "args": Event(
                 author="agent",
                 invocation_id="inv-1",
