@@ -834,6 +834,9 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="comma-separated job kinds: w1,w2,w3,w4,pg8,import"
     )
+    parser.add_argument(
+        "--storage", default="", help="comma-separated storages to run: sqlite,postgres,redis"
+    )
     parser.add_argument("--long", action="store_true", help="also the long-session run")
     parser.add_argument("--full", action="store_true", help="the issue's sizes")
     parser.add_argument("--json", action="store_true")
@@ -851,9 +854,12 @@ def main() -> None:
         args.events, args.turns, args.sessions, args.session_turns = 10_000, 200, 50, 20
         args.proc_events, args.long_turns = 1000, 3000
     only = set(filter(None, args.only.split(",")))
+    storages = set(filter(None, args.storage.split(",")))
     results: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for job, sides in JOBS.items():
         if only and job.split(":")[0] not in only:
+            continue
+        if storages and job.split(":")[1] not in storages:
             continue
         present = [s for s in sides if SIDES[s].exists()]
         for missing in set(sides) - set(present):
@@ -869,6 +875,8 @@ def main() -> None:
                 print(f"{job:14} {side:14} {fmt(figures)}", file=sys.stderr, flush=True)
     if args.long:
         for storage in ("sqlite", "postgres", "redis"):
+            if storages and storage not in storages:
+                continue
             figures = child("runners-core", f"long:{storage}", args, [])
             results.setdefault(f"long:{storage}", {})["runners-core"] = [figures]
             print(f"long:{storage:9} runners-core   {fmt(figures)}", file=sys.stderr, flush=True)
