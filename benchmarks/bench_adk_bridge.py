@@ -18,7 +18,10 @@ Same agent, same workload, one run:
 Sides: ADK's ``SqliteSessionService`` and ``DatabaseSessionService`` (PostgreSQL via
 asyncpg, its own schema) run in the ADK virtualenv (``.venv-adk``, which has
 SQLAlchemy); runners-sqlite / runners-postgres through ``runners_adk.session_service``
-run in this virtualenv. PostgreSQL work uses a fresh schema, dropped afterwards.
+run in this virtualenv. Each part runs on our side, then at once on ADK's, so a
+pair sees the same machine load (``--parts`` picks parts). PostgreSQL work uses a
+fresh schema, dropped afterwards; runners-postgres gets ``pool_max=15``, the
+connection ceiling of ADK's side (SQLAlchemy's default pool, 5 + 10 overflow).
 """
 
 from __future__ import annotations
@@ -164,39 +167,49 @@ async def bench_llm_adk_runner(service: Any, invocations: int) -> dict[str, Any]
 
 # ---------------------------------------------------------------------- sides
 
+# Each part runs on our side (this virtualenv) and then at once on ADK's side (the
+# ADK virtualenv, a subprocess), so the two figures of a pair see the same machine
+# load; the ratios printed compare those pairs.
+PARTS = (
+    "sqlite.one_session",
+    "sqlite.concurrent",
+    "postgres.one_session",
+    "postgres.concurrent",
+    "llm",
+)
 
-async def adk_side(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+
+async def adk_part(part: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from google.adk.sessions.sqlite_session_service import SqliteSessionService
 
-    out: dict[str, Any] = {}
-    out["adk_sqlite.one_session"] = await bench_one_session(
-        SqliteSessionService(str(tmp / "a1.db")), args.invocations
-    )
-    out["adk_sqlite.concurrent"] = await bench_concurrent(
-        SqliteSessionService(str(tmp / "a2.db")), args.sessions, args.per_session
-    )
-    out["adk_sqlite.llm_adk_runner"] = await bench_llm_adk_runner(
-        SqliteSessionService(str(tmp / "a3.db")), args.llm_invocations
-    )
-    if args.postgres:
-        from google.adk.sessions.database_session_service import DatabaseSessionService
+    if part == "sqlite.one_session":
+        svc = SqliteSessionService(str(tmp / "a1.db"))
+        return {"adk_sqlite.one_session": await bench_one_session(svc, args.invocations)}
+    if part == "sqlite.concurrent":
+        svc = SqliteSessionService(str(tmp / "a2.db"))
+        result = await bench_concurrent(svc, args.sessions, args.per_session)
+        return {"adk_sqlite.concurrent": result}
+    if part == "llm":
+        svc = SqliteSessionService(str(tmp / "a3.db"))
+        result = await bench_llm_adk_runner(svc, args.llm_invocations)
+        return {"adk_sqlite.llm_adk_runner": result}
+    from google.adk.sessions.database_session_service import DatabaseSessionService
 
-        schema = f"bench_adk_{secrets.token_hex(4)}"
-        admin = await _pg_admin(args.postgres)
-        await admin.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            url = args.postgres.replace("postgresql://", "postgresql+asyncpg://", 1)
-            kwargs = {"connect_args": {"server_settings": {"search_path": schema}}}
-            svc = DatabaseSessionService(url, **kwargs)
-            out["adk_postgres.one_session"] = await bench_one_session(svc, args.invocations)
-            svc = DatabaseSessionService(url, **kwargs)
-            out["adk_postgres.concurrent"] = await bench_concurrent(
-                svc, args.sessions, args.per_session
-            )
-        finally:
-            await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-            await admin.close()
-    return out
+    schema = f"bench_adk_{secrets.token_hex(4)}"
+    admin = await _pg_admin(args.postgres)
+    await admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = args.postgres.replace("postgresql://", "postgresql+asyncpg://", 1)
+        svc = DatabaseSessionService(url, connect_args={"server_settings": {"search_path": schema}})
+        if part == "postgres.one_session":
+            result = await bench_one_session(svc, args.invocations)
+        else:
+            result = await bench_concurrent(svc, args.sessions, args.per_session)
+        await svc.close()
+        return {f"adk_{part}": result}
+    finally:
+        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.close()
 
 
 async def _pg_admin(url: str) -> Any:
@@ -205,37 +218,44 @@ async def _pg_admin(url: str) -> Any:
     return await asyncpg.connect(url)
 
 
-async def our_side(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+async def our_part(part: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    import runners_adk
+
+    if part == "sqlite.one_session":
+        svc = runners_adk.session_service(f"sqlite:///{tmp / 'o1.db'}")
+        result = await bench_one_session(svc, args.invocations)
+    elif part == "sqlite.concurrent":
+        svc = runners_adk.session_service(f"sqlite:///{tmp / 'o2.db'}")
+        result = await bench_concurrent(svc, args.sessions, args.per_session)
+    elif part == "llm":
+        return await our_llm(args, tmp)
+    else:
+        import psycopg
+
+        schema = f"bench_rc_{secrets.token_hex(4)}"
+        # The connection ceiling of ADK's side (SQLAlchemy's default pool: 5 + 10 overflow).
+        svc = runners_adk.session_service(f"{args.postgres}?schema={schema}&pool_max=15")
+        try:
+            if part == "postgres.one_session":
+                result = await bench_one_session(svc, args.invocations)
+            else:
+                result = await bench_concurrent(svc, args.sessions, args.per_session)
+        finally:
+            await svc.close()
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        return {f"runners_{part}": result}
+    await svc.close()
+    return {f"runners_{part}": result}
+
+
+async def our_llm(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """The same LlmAgent: ADK's Runner on runners-sqlite, and runners_core.Runner hosting it."""
     import runners_adk
 
     from runners_core import Content, Runner
 
     out: dict[str, Any] = {}
-    for name, url in (("sqlite", f"sqlite:///{tmp / 'o1.db'}"),):
-        svc = runners_adk.session_service(url)
-        out[f"runners_{name}.one_session"] = await bench_one_session(svc, args.invocations)
-        await svc.close()
-        svc = runners_adk.session_service(f"sqlite:///{tmp / 'o2.db'}")
-        out[f"runners_{name}.concurrent"] = await bench_concurrent(
-            svc, args.sessions, args.per_session
-        )
-        await svc.close()
-    if args.postgres:
-        import psycopg
-
-        schema = f"bench_rc_{secrets.token_hex(4)}"
-        url = f"{args.postgres}?schema={schema}"
-        try:
-            svc = runners_adk.session_service(url)
-            out["runners_postgres.one_session"] = await bench_one_session(svc, args.invocations)
-            out["runners_postgres.concurrent"] = await bench_concurrent(
-                svc, args.sessions, args.per_session
-            )
-            await svc.close()
-        finally:
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    # The same LlmAgent: ADK's Runner on runners-sqlite, and runners_core.Runner hosting it.
     svc = runners_adk.session_service(f"sqlite:///{tmp / 'o3.db'}")
     out["runners_sqlite.llm_adk_runner"] = await bench_llm_adk_runner(svc, args.llm_invocations)
     await svc.close()
@@ -273,38 +293,44 @@ def main() -> None:
     parser.add_argument("--llm-invocations", type=int, default=100)
     parser.add_argument("--postgres", default=os.environ.get("RUNNERS_BENCH_POSTGRES", ""))
     parser.add_argument("--adk-python", default=default_adk_python())
-    parser.add_argument("--adk-side", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated parts to run")
+    parser.add_argument("--adk-part", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.adk_side:
-            print(json.dumps(asyncio.run(adk_side(args, Path(tmp)))))
-            return
-        results = asyncio.run(our_side(args, Path(tmp)))
-    forwarded = [a for a in sys.argv[1:] if a not in ("--json",)]
-    adk = subprocess.run(
-        [args.adk_python, __file__, "--adk-side", *forwarded],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if adk.returncode == 0:
-        results.update(json.loads(adk.stdout.strip().splitlines()[-1]))
-    else:
-        results["adk_side_error"] = adk.stderr.strip().splitlines()[-1:]
+    if args.adk_part:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(json.dumps(asyncio.run(adk_part(args.adk_part, args, Path(tmp)))))
+        return
+    parts = [p for p in args.parts.split(",") if p]
+    if not args.postgres:
+        parts = [p for p in parts if not p.startswith("postgres.")]
+    results: dict[str, Any] = {}
+    forwarded = [a for a in sys.argv[1:] if a != "--json"]
+    for part in parts:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.update(asyncio.run(our_part(part, args, Path(tmp))))
+        adk = subprocess.run(
+            [args.adk_python, __file__, *forwarded, "--adk-part", part],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if adk.returncode == 0:
+            results.update(json.loads(adk.stdout.strip().splitlines()[-1]))
+        else:
+            results[f"adk_{part}.error"] = adk.stderr.strip().splitlines()[-1:]
     if args.json:
         print(json.dumps(results, indent=2))
         return
     for name in sorted(results):
         print(f"{name:36} {results[name]}")
     for kind in ("one_session", "concurrent"):
-        for ours, theirs in (
-            ("runners_sqlite", "adk_sqlite"),
-            ("runners_postgres", "adk_postgres"),
-        ):
-            a, b = results.get(f"{ours}.{kind}"), results.get(f"{theirs}.{kind}")
+        for backend in ("sqlite", "postgres"):
+            a = results.get(f"runners_{backend}.{kind}")
+            b = results.get(f"adk_{backend}.{kind}")
             if a and b and b["events_per_s"]:
-                print(f"{kind}: {ours} / {theirs} = {a['events_per_s'] / b['events_per_s']:.1f}x")
+                ratio = a["events_per_s"] / b["events_per_s"]
+                print(f"{kind}: runners_{backend} / adk_{backend} = {ratio:.1f}x")
 
 
 if __name__ == "__main__":
