@@ -23,6 +23,7 @@ combines with runners-core hooks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any, ClassVar
 
@@ -139,7 +140,6 @@ class AdkAgent(BaseAgent):
         adk_ctx.session_service = sessions
         queue = AdkLiveRequestQueue()
         adk_ctx.live_request_queue = queue
-        import asyncio
 
         async def forward() -> None:
             # Our queue (the runner stores user content as it is read) -> ADK's queue.
