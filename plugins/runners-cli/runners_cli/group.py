@@ -66,3 +66,14 @@ class PluginCommandsGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         self._add_plugin_commands()
         return super().list_commands(ctx)
+
+
+def subcommand_group(help: str) -> typer.Typer:
+    """A group of subcommands (``runners sessions``, ``runners plugin``) with the root's style."""
+    return typer.Typer(
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )

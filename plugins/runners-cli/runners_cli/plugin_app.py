@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from runners_cli.errors import finish_command
+from runners_cli.group import subcommand_group
 from runners_cli.options import Debug
 
 
@@ -48,12 +49,6 @@ def new(
 
 
 def build_plugin_app() -> typer.Typer:
-    plugin = typer.Typer(
-        help="Write plugins: 'runners plugin new NAME' creates a plugin package.",
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode=None,
-    )
+    plugin = subcommand_group("Write plugins: 'runners plugin new NAME' creates a plugin package.")
     plugin.command()(new)
     return plugin

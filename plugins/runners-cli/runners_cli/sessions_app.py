@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from runners_cli.errors import finish_command
+from runners_cli.group import subcommand_group
 from runners_cli.options import App, AsJson, Debug, OutputFile, SessionServiceUrl, UserFilter
 
 if TYPE_CHECKING:
@@ -160,13 +161,7 @@ def import_(
 
 
 def build_sessions_app() -> typer.Typer:
-    sessions = typer.Typer(
-        help="List, show, delete, export and import sessions.",
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode=None,
-    )
+    sessions = subcommand_group("List, show, delete, export and import sessions.")
     sessions.command("list")(list_)
     sessions.command()(show)
     sessions.command()(delete)

@@ -129,3 +129,41 @@ def pythonpath(*folders: Path) -> dict[str, str]:
     existing = os.environ.get("PYTHONPATH")
     parts = [str(f) for f in folders] + ([existing] if existing else [])
     return {"PYTHONPATH": os.pathsep.join(parts)}
+
+
+# A plugin adding the subcommand 'runners greet' through register_commands.
+GREETER_PLUGIN = """
+import typer
+from runners_core import hookimpl
+
+@hookimpl
+def register_commands(cli):
+    @cli.command()
+    def greet(name: str = "world") -> None:
+        '''Say hello (added by a plugin).'''
+        typer.echo(f"hello {name} from a plugin")
+"""
+
+
+def command_tree(*, with_root: bool = False) -> dict[str, Any]:
+    """Every built-in command by its path ('sessions list'; '' is the root), plugins not loaded.
+
+    typer builds its commands on its own copy of click, so they are recognised by
+    what they have (``commands``, ``param_type_name``), not by click's classes.
+    """
+    import typer
+    from runners_cli.app import build_app
+
+    found: dict[str, Any] = {}
+
+    def walk(command: Any, path: str) -> None:
+        if hasattr(command, "commands"):
+            if with_root and not path:
+                found[""] = command
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}".strip())
+        else:
+            found[path] = command
+
+    walk(typer.main.get_command(build_app()), "")
+    return found

@@ -9,31 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import typer
-from cli_helpers import REPO
-from runners_cli.app import build_app
+from cli_helpers import REPO, command_tree
 
 DOC = REPO / "docs" / "cli.md"
 REFERENCE = "## Every command and option"
 HEADING = re.compile(r"^### `runners(?P<path>(?: [a-z-]+)*)`$", re.MULTILINE)
 NAME = re.compile(r"`(?P<name>-{1,2}[a-z][a-z-]*|[A-Z][A-Z_]*)(?: (?P<metavar>[A-Z|_]+))?`")
-
-
-def commands() -> dict[str, Any]:
-    """Every built-in command by path ('' for the root's own options), plugins not loaded."""
-    found: dict[str, Any] = {}
-
-    def walk(command: Any, path: str) -> None:
-        if hasattr(command, "commands"):
-            if not path:
-                found[""] = command
-            for name, sub in command.commands.items():
-                walk(sub, f"{path} {name}".strip())
-        else:
-            found[path] = command
-
-    walk(typer.main.get_command(build_app()), "")
-    return found
 
 
 def in_code(command: Any) -> dict[str, str | None]:
@@ -68,7 +49,7 @@ def in_docs() -> dict[str, dict[str, str | None]]:
 
 
 def test_every_command_has_a_section_and_no_section_is_stale() -> None:
-    code, docs = set(commands()), set(in_docs())
+    code, docs = set(command_tree(with_root=True)), set(in_docs())
     assert code - docs == set(), f"document these commands in {DOC.name}: {sorted(code - docs)}"
     assert docs - code == set(), f"{DOC.name} documents commands that do not exist: {docs - code}"
 
@@ -76,7 +57,7 @@ def test_every_command_has_a_section_and_no_section_is_stale() -> None:
 def test_every_option_is_documented_with_its_value_name() -> None:
     docs = in_docs()
     problems = []
-    for path, command in commands().items():
+    for path, command in command_tree(with_root=True).items():
         documented, actual = docs.get(path, {}), in_code(command)
         where = f"runners {path}".strip()
         for name, metavar in actual.items():

@@ -3,52 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import typer
-from cli_helpers import Invoke, dist_site, pythonpath, run_cli
-from runners_cli.app import build_app
-
-PLUGIN_COMMAND = """
-import typer
-from runners_core import hookimpl
-
-@hookimpl
-def register_commands(cli):
-    @cli.command()
-    def greet(name: str = "world") -> None:
-        '''Say hello (added by a plugin).'''
-        typer.echo(f"hello {name}")
-"""
-
-
-def builtin_commands() -> dict[str, Any]:
-    """Every built-in command by its path ('sessions list'), without loading plugins.
-
-    typer builds its commands on its own copy of click, so they are recognised by
-    what they have (``commands``, ``param_type_name``), not by click's classes.
-    """
-    found: dict[str, Any] = {}
-
-    def walk(command: Any, path: str) -> None:
-        if hasattr(command, "commands"):
-            for name, sub in command.commands.items():
-                walk(sub, f"{path} {name}".strip())
-        else:
-            found[path] = command
-
-    walk(typer.main.get_command(build_app()), "")
-    return found
+from cli_helpers import GREETER_PLUGIN, Invoke, command_tree, dist_site, pythonpath, run_cli
 
 
 def test_every_option_value_has_a_readable_metavar() -> None:
     missing = [
         f"runners {path} {param.opts[0]}"
-        for path, command in builtin_commands().items()
+        for path, command in command_tree().items()
         for param in command.params
         if param.param_type_name == "option" and not param.is_flag and param.metavar is None
     ]
-    assert len(builtin_commands()) >= 14  # run, plugins, ..., sessions list, plugin new
+    assert len(command_tree()) >= 14  # run, plugins, ..., sessions list, plugin new
     assert missing == [], "give these options a metavar (ID, NAME, N, URL, FILE...)"
 
 
@@ -70,7 +36,7 @@ def test_shell_completion_is_offered_and_completes_commands_and_options(
     script = run_cli("--show-completion", "bash", cwd=isolated)
     assert script.returncode == 0 and "_runners_completion" in script.stdout
 
-    env = pythonpath(dist_site(tmp_path, "greeter", PLUGIN_COMMAND))
+    env = pythonpath(dist_site(tmp_path, "greeter", GREETER_PLUGIN))
 
     def complete(words: str) -> list[str]:
         line = words.split(" ")
@@ -92,7 +58,7 @@ def test_shell_completion_is_offered_and_completes_commands_and_options(
 
 
 def test_plugin_commands_get_the_same_plain_help(isolated: Path, tmp_path: Path) -> None:
-    env = pythonpath(dist_site(tmp_path, "greeter", PLUGIN_COMMAND))
+    env = pythonpath(dist_site(tmp_path, "greeter", GREETER_PLUGIN))
     plugin = run_cli("greet", "--help", cwd=isolated, env=env)
     builtin = run_cli("plugins", "--help", cwd=isolated, env=env)
     for result in (plugin, builtin):

@@ -7,22 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_helpers import Invoke, dist_site, json_lines, one_line_error, pythonpath, run_cli
+from cli_helpers import (
+    GREETER_PLUGIN,
+    Invoke,
+    dist_site,
+    json_lines,
+    one_line_error,
+    pythonpath,
+    run_cli,
+)
 
 BROKEN = """
 raise ImportError("this plugin is broken on purpose")
-"""
-
-COMMANDS = """
-import typer
-from runners_core import hookimpl
-
-@hookimpl
-def register_commands(cli):
-    @cli.command()
-    def greet(name: str = "world") -> None:
-        '''Say hello (added by a plugin).'''
-        typer.echo(f"hello {name} from a plugin")
 """
 
 FAILING_COMMANDS = """
@@ -114,7 +110,7 @@ def test_a_required_plugin_that_fails_is_listed_then_an_error(
 
 
 def test_plugins_add_subcommands_through_the_hook(isolated: Path, tmp_path: Path) -> None:
-    env = pythonpath(dist_site(tmp_path, "greeter", COMMANDS))
+    env = pythonpath(dist_site(tmp_path, "greeter", GREETER_PLUGIN))
     greet = run_cli("greet", "--name", "Ada", cwd=isolated, env=env)
     assert greet.returncode == 0, greet.stderr
     assert greet.stdout.strip() == "hello Ada from a plugin"
