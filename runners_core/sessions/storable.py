@@ -107,7 +107,7 @@ def _model_is_plain(model: BaseModel, depth: int) -> bool:
     return True
 
 
-def _is_plain(value: Any, depth: int, in_model: bool) -> bool:
+def _is_plain(value: Any, depth: int, in_model: bool, contained: bool = False) -> bool:
     """Whether :func:`_walk` would pass *value*, without building the paths it reports."""
     if depth > MAX_DEPTH:
         return False
@@ -126,17 +126,17 @@ def _is_plain(value: Any, depth: int, in_model: bool) -> bool:
             kind = type(item)
             if item is None or kind is int or (kind is str and item.isascii()):
                 continue
-            if not _is_plain(item, depth + 1, in_model):
+            if not _is_plain(item, depth + 1, in_model, True):
                 return False
         return True
     if isinstance(value, (list, tuple)):
         for item in value:
-            if not _is_plain(item, depth + 1, in_model):
+            if not _is_plain(item, depth + 1, in_model, True):
                 return False
         return True
     if isinstance(value, BaseModel):
         return in_model and _model_is_plain(value, depth)
-    return in_model
+    return in_model and not contained
 
 
 def _is_text(text: str) -> bool:
