@@ -1,15 +1,15 @@
 """A service's access to PostgreSQL: pooled statements with runners-core errors.
 
-Pools are per event loop (:mod:`.loop_pools`). The first use anywhere also checks
+The pool lives on a loop thread of the service's own (:mod:`.pool_thread`), so any
+event loop can call the service. The first use anywhere also checks
 the server and the schema version (and migrates an empty schema when the URL
 allows it).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
-import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -20,26 +20,31 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from runners_postgres.connection import open_connection
 from runners_postgres.errors import operation_error
-from runners_postgres.loop_pools import CancellablePool, LoopPools
 from runners_postgres.migrations import ensure_schema
+from runners_postgres.pool_thread import IdleCheck, PoolThread
 from runners_postgres.settings import PostgresSettings
 
 T = TypeVar("T")
-# A pooled connection idle longer than this is checked with a round trip before use.
-CHECK_AFTER_IDLE = 0.5
 # Deadlocks and serialisation failures roll the whole statement back: safe to repeat.
 _REPEATABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
 _ATTEMPTS = 3
 
 
 class Database:
-    """The pools of one service; every call borrows a connection through :meth:`run`."""
+    """The pool of one service; every call borrows a connection through :meth:`run`."""
 
     def __init__(self, settings: PostgresSettings) -> None:
         self.settings = settings
         self.server_version = 0
-        self._idle_check = IdleCheck()
-        self._pools = LoopPools(self._new_pool)
+        # The factory holds no reference to this object: the pool's thread must not
+        # keep a dropped service alive.
+        self._pool = PoolThread(
+            functools.partial(new_pool, settings, IdleCheck()),
+            open_timeout=settings.pool_timeout,
+            # One connection stays for calls that cannot use their loop's own.
+            max_kept=settings.pool_max - 1,
+            name=f"runners-postgres:{settings.schema}",
+        )
         self._ready = False
         self._blocking = BlockingReader(settings)
 
@@ -58,9 +63,9 @@ class Database:
             try:
                 if conn is not None:
                     return await operation(conn)
-                pool = await self._pool()  # opening a loop's pool may time out too
-                async with pool.connection() as pooled:
-                    return await operation(pooled)
+                if not self._ready:
+                    await self.prepare()
+                return await self._pool.run(operation)  # opening the pool may time out too
             except (psycopg.Error, PoolTimeout) as exc:
                 if isinstance(exc, _REPEATABLE) and attempt < _ATTEMPTS:
                     continue
@@ -117,30 +122,9 @@ class Database:
         return await open_connection(self.settings, *extra_options)
 
     async def close(self) -> None:
-        """Close the pools of every event loop the service was used on."""
-        await self._pools.close()
+        """Close the pool (on its own thread)."""
+        await self._pool.close()
         self._blocking.close()
-
-    async def _pool(self) -> AsyncConnectionPool:
-        pool = self._pools.get_open()
-        if pool is None:
-            await self.prepare()
-            pool = await self._pools.get()
-        return pool
-
-    def _new_pool(self) -> AsyncConnectionPool:
-        settings = self.settings
-        return CancellablePool(
-            settings.conninfo,
-            kwargs={"autocommit": True, "options": settings.connect_options()},
-            min_size=settings.pool_min,
-            max_size=settings.pool_max,
-            timeout=settings.pool_timeout,
-            check=self._idle_check.check,
-            reset=self._idle_check.returned,
-            open=False,
-            name=f"runners-postgres:{settings.schema}",
-        )
 
     async def prepare(self) -> None:
         """Check the server and the schema once per service (again after a failure)."""
@@ -157,27 +141,19 @@ class Database:
         self._ready = True
 
 
-class IdleCheck:
-    """psycopg_pool ``check``/``reset`` callbacks: test a connection only after it idled.
-
-    Checking every borrowed connection costs a round trip per statement. A
-    connection back from use less than :data:`CHECK_AFTER_IDLE` seconds ago was
-    working then; a server restart (or a network cut) takes longer than that, so
-    connections that lived through one are still checked and replaced.
-    """
-
-    def __init__(self) -> None:
-        self._returned: weakref.WeakKeyDictionary[psycopg.AsyncConnection, float] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    async def returned(self, conn: psycopg.AsyncConnection) -> None:
-        self._returned[conn] = time.monotonic()
-
-    async def check(self, conn: psycopg.AsyncConnection) -> None:
-        last = self._returned.get(conn)
-        if last is None or time.monotonic() - last > CHECK_AFTER_IDLE:
-            await AsyncConnectionPool.check_connection(conn)
+def new_pool(settings: PostgresSettings, idle_check: IdleCheck) -> AsyncConnectionPool:
+    """An unopened pool for *settings*, checking connections that idled (:class:`IdleCheck`)."""
+    return AsyncConnectionPool(
+        settings.conninfo,
+        kwargs={"autocommit": True, "options": settings.connect_options()},
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        timeout=settings.pool_timeout,
+        check=idle_check.check,
+        reset=idle_check.returned,
+        open=False,
+        name=f"runners-postgres:{settings.schema}",
+    )
 
 
 class BlockingReader:

@@ -84,7 +84,7 @@ class PrivateServer:
         """Stop (fast: connections are cut) and start again, down for a second.
 
         This throwaway server restarts in milliseconds; a real one is down far
-        longer than the pools' idle-check threshold (database.CHECK_AFTER_IDLE), and
+        longer than the pools' idle-check threshold (pool_thread.CHECK_AFTER_IDLE), and
         that is the situation the tests are about.
         """
         subprocess.run([*self.pg_ctl, "stop", "-m", "fast"], check=True, capture_output=True)

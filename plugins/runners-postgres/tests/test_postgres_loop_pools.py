@@ -1,8 +1,9 @@
-"""Per-loop pools end with their loop or their service, and nothing waits forever for them.
+"""A service's pool lives on its own loop thread, ends with the service, and nothing hangs.
 
 psycopg_pool's maintenance workers swallow cancellation while they run a job;
 ``asyncio.run`` cancels every task at exit and waits for all of them, so a
-worker caught connecting used to hang the program there.
+worker caught connecting on the caller's loop used to hang the program there.
+The pool's tasks now run on the service's own loop thread (``pool_thread``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg_pool import AsyncConnectionPool
 from runners_postgres import PostgresSessionService
-from runners_postgres.loop_pools import CancellablePool
+from runners_postgres.pool_thread import PoolThread
 
 from runners_core import Event
 
@@ -54,20 +56,39 @@ def run_in_thread(function: Any) -> None:
 
 
 def test_asyncio_run_ends_while_a_pool_worker_is_still_connecting(silent_server: str) -> None:
-    pools: list[CancellablePool] = []
+    pools: list[AsyncConnectionPool] = []
+
+    def factory() -> AsyncConnectionPool:
+        pools.append(AsyncConnectionPool(silent_server, min_size=1, open=False))
+        return pools[-1]
+
+    home = PoolThread(factory, open_timeout=HANG_LIMIT, max_kept=1, name="silent")
 
     async def leave_a_worker_connecting() -> None:
-        pool = CancellablePool(silent_server, min_size=1, open=False)
-        pools.append(pool)
-        await pool.open(wait=False)
-        await asyncio.sleep(0.05)  # a worker now waits in the connect handshake
+        async def select_one(conn: psycopg.AsyncConnection) -> Any:
+            return await conn.execute("SELECT 1")
+
+        with pytest.raises(TimeoutError):  # a worker now waits in the connect handshake
+            await asyncio.wait_for(home.run(select_one), 0.2)
 
     run_in_thread(lambda: asyncio.run(leave_a_worker_connecting()))
-
     assert pools and pools[0].get_stats()["connections_num"] == 1  # it was connecting
+    run_in_thread(lambda: asyncio.run(home.close()))
 
 
-def test_a_service_dropped_without_close_gives_its_pool_back_to_its_loop(
+async def test_the_callers_loop_holds_no_task_of_the_pool(pg_url: str) -> None:
+    service = PostgresSessionService(pg_url)
+    try:
+        session = await service.create_session(app_name="a", user_id="u")
+        await service.append_event(session, Event(author="user"))
+        assert asyncio.all_tasks() == {asyncio.current_task()}
+    finally:
+        await service.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await service.get_session(app_name="a", user_id="u", session_id=session.id)
+
+
+def test_a_service_dropped_without_close_closes_its_pool(
     pg_url: str, admin: psycopg.Connection
 ) -> None:
     url, application = tagged(pg_url)
@@ -86,10 +107,10 @@ def test_a_service_dropped_without_close_gives_its_pool_back_to_its_loop(
                 await service.append_event(session, Event(author="user"))
 
             asyncio.run_coroutine_threadsafe(append(), loop).result(HANG_LIMIT)
+            assert connections(admin, application) >= 1
 
         use_and_drop()
-        assert connections(admin, application) >= 1
-        gc.collect()  # collects the service; its pool is closed on its own loop's thread
+        gc.collect()  # the service is gone; its pool is closed on the pool's own thread
 
         assert wait_for_connections(admin, application, 0) == 0
         asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(HANG_LIMIT)

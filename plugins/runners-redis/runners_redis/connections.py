@@ -3,13 +3,12 @@
 redis-py's asyncio connections belong to the loop that opened them, and
 ``Runner.run`` drives ``run_async`` on a background loop in another thread, so
 a service may be called from several loops. Each loop gets its own client (and
-pool); :meth:`RedisConnections.close` closes them all, on their own loops.
+pool), through the kernel's :class:`~runners_core.loop_local.LoopLocal`;
+:meth:`RedisConnections.close` closes them all, on their own loops.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -32,10 +31,10 @@ from redis.exceptions import (
 from redis.retry import Retry
 
 from runners_core.errors import BackendError, ConfigError, RetryableBackendError, RunnersError
+from runners_core.loop_local import LoopLocal
 from runners_core.redaction import redact, secrets_in
 from runners_redis.settings import RedisSettings
 
-log = logging.getLogger("runners_redis")
 T = TypeVar("T")
 
 MIN_SERVER_VERSION = (6, 2)
@@ -44,16 +43,21 @@ MIN_SERVER_VERSION = (6, 2)
 SAFE_POLICY = "noeviction"
 """The only ``maxmemory-policy`` under which the server never drops a key we wrote."""
 
-_CLOSE_TIMEOUT = 5.0
-
 
 class RedisConnections:
     """Hands out the current loop's client and turns redis-py errors into ours."""
 
     def __init__(self, settings: RedisSettings) -> None:
         self.settings = settings
-        self._clients: dict[asyncio.AbstractEventLoop, Redis] = {}
-        self._mutex = threading.Lock()
+        self._clients: LoopLocal[Redis] = LoopLocal(
+            self._open,
+            Redis.aclose,
+            name=settings.redacted_url,
+            closed=lambda: RunnersError(
+                f"this Redis service ({settings.redacted_url}) is closed; create a new one"
+            ),
+        )
+        self._mutex = threading.Lock()  # guards the blocking client
         self._checked = False
         self._closed = False
         self._blocking: redis.Redis | None = None
@@ -62,7 +66,7 @@ class RedisConnections:
     async def client(self) -> AsyncIterator[Redis]:
         """The client of the running loop; Redis failures inside become BackendErrors."""
         try:
-            client = self._client_for(asyncio.get_running_loop())
+            client = await self._clients.get()
             if not self._checked:
                 await self._check_server(client)
             yield client
@@ -99,26 +103,13 @@ class RedisConnections:
             **self.settings.connection_kwargs(),
         )
 
-    def _client_for(self, loop: asyncio.AbstractEventLoop) -> Redis:
-        with self._mutex:
-            client = self._clients.get(loop)
-            if client is not None:
-                return client
-            if self._closed:
-                raise RunnersError(
-                    f"this Redis service ({self.settings.redacted_url}) is closed; create a new one"
-                )
-            # Loops that have ended took their connections with them.
-            for old in [old for old in self._clients if old.is_closed()]:
-                del self._clients[old]
-            pool = ConnectionPool.from_url(
-                self.settings.connection_url,
-                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-                **self.settings.connection_kwargs(),
-            )
-            client = Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
-            self._clients[loop] = client
-            return client
+    async def _open(self) -> Redis:
+        pool = ConnectionPool.from_url(
+            self.settings.connection_url,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            **self.settings.connection_kwargs(),
+        )
+        return Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
 
     async def _check_server(self, client: Redis) -> None:
         info = await client.info("server")
@@ -194,23 +185,11 @@ class RedisConnections:
     async def close(self) -> None:
         """Close every loop's client, each on its own loop."""
         with self._mutex:
-            clients = list(self._clients.items())
-            self._clients.clear()
             self._closed = True
             blocking, self._blocking = self._blocking, None
         if blocking is not None:
             blocking.close()
-        current = asyncio.get_running_loop()
-        for loop, client in clients:
-            try:
-                if loop is current:
-                    await client.aclose()
-                elif loop.is_running():
-                    future = asyncio.run_coroutine_threadsafe(client.aclose(), loop)
-                    await asyncio.wait_for(asyncio.wrap_future(future), _CLOSE_TIMEOUT)
-                # A stopped loop cannot run the close; its sockets go with it.
-            except Exception:
-                log.warning("closing a Redis client of %s failed", self.settings.redacted_url)
+        await self._clients.close()
 
 
 async def _eviction_policy(client: Redis) -> tuple[str | None, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import threading
 from typing import Any
 
@@ -346,8 +347,16 @@ def test_one_service_serves_several_event_loops(redis_url: str) -> None:
     assert asyncio.run(check_and_close()) == [20, 20, 20]
 
 
-async def test_close_reaches_clients_on_other_running_loops(redis_url: str) -> None:
-    service = RedisSessionService(redis_url)
+def named_clients(raw_redis: redis.Redis, name: str) -> int:
+    """How many connections the server has from clients called *name* (CLIENT SETNAME)."""
+    return sum(1 for client in raw_redis.client_list() if client["name"] == name)
+
+
+async def test_close_reaches_clients_on_other_running_loops(
+    make_url: Any, raw_redis: redis.Redis
+) -> None:
+    name = f"rr-close-{secrets.token_hex(4)}"
+    service = RedisSessionService(make_url(client_name=name))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -357,13 +366,15 @@ async def test_close_reaches_clients_on_other_running_loops(redis_url: str) -> N
         )
         await asyncio.wrap_future(future)
         await service.get_session(app_name="a", user_id="u", session_id="other-loop")
-        clients = list(service._connections._clients.values())
-        assert len(clients) == 2
+        # One client per loop, each with one connection (the calls were sequential).
+        assert named_clients(raw_redis, name) == 2
         await service.close()
-        # Every pool was disconnected, including the one owned by the other loop.
-        for client in clients:
-            assert client.connection_pool._in_use_connections == set()
-            assert all(not c.is_connected for c in client.connection_pool._available_connections)
+        # The server saw every connection go, including the one of the other loop.
+        for _ in range(100):
+            if named_clients(raw_redis, name) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert named_clients(raw_redis, name) == 0
         with pytest.raises(RunnersError, match="is closed; create a new one"):
             await service.get_session(app_name="a", user_id="u", session_id="other-loop")
     finally:

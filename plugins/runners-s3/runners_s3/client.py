@@ -2,8 +2,9 @@
 
 An aiobotocore client holds an aiohttp session, which belongs to the loop that opened
 it; ``Runner.run`` drives the async API on a background loop in another thread, so a
-service may be called from several loops. Each loop gets its own client;
-:meth:`S3Clients.close` closes them all, each on its own loop.
+service may be called from several loops. Each loop gets its own client, through
+the kernel's :class:`~runners_core.loop_local.LoopLocal`; :meth:`S3Clients.close`
+closes them all, each on its own loop.
 
 Error messages name the bucket, prefix and endpoint, never a credential: they are
 built here from the error code, not from the driver's text.
@@ -11,9 +12,7 @@ built here from the error code, not from the driver's text.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -31,11 +30,11 @@ from botocore.exceptions import (
 )
 
 from runners_core.errors import BackendError, RetryableBackendError, RunnersError
+from runners_core.loop_local import LoopLocal
 from runners_s3.settings import S3Settings
 
 log = logging.getLogger("runners_s3")
 
-_CLOSE_TIMEOUT = 5.0
 CREDENTIAL_CODES = frozenset(
     {
         "InvalidAccessKeyId",
@@ -78,41 +77,31 @@ class S3Clients:
     def __init__(self, settings: S3Settings) -> None:
         self.settings = settings
         self._session = AioSession(profile=settings.profile)
-        self._clients: dict[asyncio.AbstractEventLoop, tuple[Any, AsyncExitStack]] = {}
-        self._mutex = threading.Lock()
+        # Each loop's client with the exit stack that closes it.
+        self._clients: LoopLocal[tuple[Any, AsyncExitStack]] = LoopLocal(
+            self._open,
+            lambda entry: entry[1].aclose(),
+            name=settings.location,
+            closed=lambda: RunnersError(
+                f"this S3 artifact service ({settings.location}) is closed; create a new one"
+            ),
+        )
         self._bucket_checked = False
-        self._closed = False
 
     @asynccontextmanager
     async def client(self, what: str) -> AsyncIterator[Any]:
         """The running loop's client; failures inside become runners-core errors."""
         try:
-            client = await self._client_for(asyncio.get_running_loop())
+            client, _ = await self._clients.get()
             if not self._bucket_checked:
                 await self._check_bucket(client)
             yield client
         except (ClientError, BotoCoreError) as exc:
             raise self.translate(exc, what) from None
 
-    async def _client_for(self, loop: asyncio.AbstractEventLoop) -> Any:
-        with self._mutex:
-            if self._closed:
-                raise RunnersError(
-                    f"this S3 artifact service ({self.settings.location}) is closed; create "
-                    "a new one"
-                )
-            entry = self._clients.get(loop)
-            if entry is not None:
-                return entry[0]
-            for old in [old for old in self._clients if old.is_closed()]:
-                del self._clients[old]  # loops that ended took their connections along
+    async def _open(self) -> tuple[Any, AsyncExitStack]:
         stack = AsyncExitStack()
-        client = await stack.enter_async_context(self._create())
-        with self._mutex:
-            winner = self._clients.setdefault(loop, (client, stack))
-        if winner[0] is not client:  # another task of this loop was faster
-            await stack.aclose()
-        return winner[0]
+        return await stack.enter_async_context(self._create()), stack
 
     def _create(self) -> Any:
         s = self.settings
@@ -208,18 +197,4 @@ class S3Clients:
 
     async def close(self) -> None:
         """Close every loop's client, each on its own loop."""
-        with self._mutex:
-            clients = list(self._clients.items())
-            self._clients.clear()
-            self._closed = True
-        current = asyncio.get_running_loop()
-        for loop, (_, stack) in clients:
-            try:
-                if loop is current:
-                    await stack.aclose()
-                elif loop.is_running():
-                    future = asyncio.run_coroutine_threadsafe(stack.aclose(), loop)
-                    await asyncio.wait_for(asyncio.wrap_future(future), _CLOSE_TIMEOUT)
-                # A stopped loop cannot run the close; its sockets go with it.
-            except Exception:
-                log.warning("closing an S3 client of %s failed", self.settings.location)
+        await self._clients.close()

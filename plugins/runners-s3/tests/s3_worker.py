@@ -44,7 +44,8 @@ async def pause(url: str) -> None:
     service = artifact_service_from_url(url, multipart_threshold=5 * MIB, part_size=5 * MIB)
     small = Part.from_bytes(b"a" * MIB, "application/octet-stream")
     print(await service.save_artifact(**AT, filename="big.bin", artifact=small), flush=True)
-    client = await service._clients._client_for(asyncio.get_running_loop())  # type: ignore[attr-defined]
+    async with service._clients.client("pausing an upload") as client:  # type: ignore[attr-defined]
+        pass
     real_upload_part = client.upload_part
     sent = 0
 
