@@ -22,11 +22,13 @@ from runners_core.content import Content
 from runners_core.errors import ValidationError
 from runners_core.events import Event
 from runners_core.identifiers import validate_id
+from runners_core.paging import MEMORY_CURSOR, next_page, read_page_token
 from runners_core.service_routes import Route, service_route
 from runners_core.sessions.session import Session
 from runners_core.sessions.storable import check_storable, check_value
 
 DEFAULT_SEARCH_LIMIT = 10  # ADK's in-memory service returns at most 10 memories too
+MAX_SEARCH_LIMIT = 1000  # a larger limit is taken as this one
 # Scripts written without spaces between words: Thai, Japanese kana, CJK ideographs.
 _NO_SPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NO_SPACE_CHAR = re.compile(f"[{_NO_SPACE}]")
@@ -193,11 +195,21 @@ class BaseMemoryService(ABC):
         await self._add(app_name=app_name, user_id=user_id, records=records)
 
     async def search_memory(
-        self, *, app_name: str, user_id: str, query: str, limit: int = DEFAULT_SEARCH_LIMIT
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        query: str,
+        limit: int | None = DEFAULT_SEARCH_LIMIT,
     ) -> SearchMemoryResponse:
-        """Memories of this app and user that match *query*, best first."""
+        """Memories of this app and user that match *query*, best first.
+
+        At most *limit* of them: None means the default (10); a limit above 1000 is
+        taken as 1000; anything but a positive integer is a ValidationError.
+        """
         validate_id("app_name", app_name)
         validate_id("user_id", user_id)
+        limit = search_limit(limit)
         if not isinstance(query, str):
             raise ValidationError(f"query must be a string, got {type(query).__name__}")
         if not tokenize(query):
@@ -244,11 +256,16 @@ class BaseMemoryService(ABC):
         (timestamp, user, id) order; only those stored before *older_than* (epoch seconds)
         if given. For retention and export; the next page's token, or None."""
         validate_id("app_name", app_name)
-        if not isinstance(page_size, int) or not 1 <= page_size <= 10_000:
+        if type(page_size) is not int or not 1 <= page_size <= 10_000:
             raise ValidationError("page_size must be an integer from 1 to 10000")
-        return await self._list_records(
-            app_name=app_name, before=older_than, limit=page_size, page_token=page_token
+        cursor = read_page_token(page_token, MEMORY_CURSOR)
+        rows = await self._list_records(
+            app_name=app_name,
+            before=older_than,
+            limit=page_size + 1,
+            after=None if cursor is None else (cursor[0], cursor[1], cursor[2]),
         )
+        return next_page(rows, page_size, lambda row: (row[1].timestamp, row[0], row[1].id))
 
     async def close(self) -> None:
         """Release connections and files."""
@@ -272,14 +289,33 @@ class BaseMemoryService(ABC):
         raise _not_implemented(self, "_delete")
 
     async def _list_records(
-        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
-    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
-        """Up to *limit* records of the app (all users) after *page_token*, ordered by
-        (timestamp, user_id, id), with timestamp < *before* if given. Optional."""
+        self,
+        *,
+        app_name: str,
+        before: float | None,
+        limit: int,
+        after: tuple[float, str, str] | None,
+    ) -> list[tuple[str, MemoryRecord]]:
+        """Up to *limit* ``(user_id, record)`` of the app (all users) ordered by
+        (timestamp, user_id, id), after the cursor *after* (None for the first page),
+        with timestamp < *before* if given. Optional. The base class asks for one more
+        than a page and makes the page tokens."""
         raise NotImplementedError(
             f"{type(self).__name__} cannot list its memories (it does not implement "
             "_list_records), so retention and export cannot reach them"
         )
+
+
+def search_limit(limit: object) -> int:
+    """*limit* of ``search_memory`` as every backend applies it (see its docstring)."""
+    if limit is None:
+        return DEFAULT_SEARCH_LIMIT
+    if type(limit) is not int or limit < 1:
+        raise ValidationError(
+            f"search_memory limit must be a positive integer (or None for the default "
+            f"{DEFAULT_SEARCH_LIMIT}), got {repr(limit)[:60]}"
+        )
+    return min(limit, MAX_SEARCH_LIMIT)
 
 
 def _not_implemented(service: object, method: str) -> NotImplementedError:

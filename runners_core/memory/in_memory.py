@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
-from runners_core.sessions.base import decode_page_token, encode_page_token
 
 
 class InMemoryMemoryService(BaseMemoryService):
@@ -48,9 +47,13 @@ class InMemoryMemoryService(BaseMemoryService):
                 del bucket[key]
 
     async def _list_records(
-        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
-    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
-        after = tuple(decode_page_token(page_token, 3)) if page_token else None
+        self,
+        *,
+        app_name: str,
+        before: float | None,
+        limit: int,
+        after: tuple[float, str, str] | None,
+    ) -> list[tuple[str, MemoryRecord]]:
         rows = sorted(
             (record.timestamp, user_id, record.id, record)
             for (app, user_id), bucket in self._records.items()
@@ -60,6 +63,4 @@ class InMemoryMemoryService(BaseMemoryService):
         )
         if after is not None:
             rows = [row for row in rows if row[:3] > after]
-        page = rows[:limit]
-        token = encode_page_token(*page[-1][:3]) if len(rows) > limit else None
-        return [(user_id, record) for _, user_id, _, record in page], token
+        return [(user_id, record) for _, user_id, _, record in rows[:limit]]

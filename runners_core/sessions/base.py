@@ -12,8 +12,6 @@ calling ``super().append_event`` to update the in-memory session as ADK's does).
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 import time
 from abc import ABC
@@ -27,6 +25,14 @@ from pydantic_core import PydanticSerializationError
 from runners_core.errors import SessionBusyError, SessionNotFoundError, ValidationError
 from runners_core.events import Event
 from runners_core.identifiers import validate_id
+from runners_core.paging import (
+    EVENT_CURSOR,
+    SESSION_CURSOR,
+    decode_page_token,  # noqa: F401 (backends written before runners_core.paging import it here)
+    encode_page_token,  # noqa: F401
+    next_page,
+    read_page_token,
+)
 from runners_core.service_routes import Route, service_route
 from runners_core.sessions.decoding import decode_events
 from runners_core.sessions.history import EventHistory, Loader, Payload
@@ -217,9 +223,14 @@ class BaseSessionService(ABC):
         if user_id is not None:
             validate_id("user_id", user_id)
         limit = _page_size(page_size)
-        stored, token = await self._list_sessions(
-            app_name=app_name, user_id=user_id, limit=limit, page_token=page_token
+        after = read_page_token(page_token, SESSION_CURSOR)
+        rows = await self._list_sessions(
+            app_name=app_name,
+            user_id=user_id,
+            limit=limit + 1,
+            after=None if after is None else (after[0], after[1]),
         )
+        stored, token = next_page(rows, limit, lambda s: (s.user_id, s.id))
         return ListSessionsResponse(
             sessions=[self._to_session(s) for s in stored], next_page_token=token
         )
@@ -237,14 +248,19 @@ class BaseSessionService(ABC):
         validate_id("app_name", app_name)
         validate_id("user_id", user_id)
         validate_id("session_id", session_id)
-        events, token = await self._list_events(
-            app_name=app_name,
-            user_id=user_id,
-            session_id=session_id,
-            limit=_page_size(page_size),
-            page_token=page_token,
+        limit = _page_size(page_size)
+        cursor = read_page_token(page_token, EVENT_CURSOR)
+        after = 0 if cursor is None else cursor[0]
+        rows = await self._list_events(
+            app_name=app_name, user_id=user_id, session_id=session_id, limit=limit + 1, after=after
         )
-        return ListEventsResponse(events=events, next_page_token=token)
+        page, token = next_page(rows, limit, lambda row: (row[0],))
+        items = [item for _, item in page]
+        stored = [item for item in items if not isinstance(item, Event)]
+        if stored:  # stored JSON: only the page is decoded
+            decoded = iter(self.decode_events(stored))
+            items = [item if isinstance(item, Event) else next(decoded) for item in items]
+        return ListEventsResponse(events=items, next_page_token=token)
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Delete a session and its events; deleting a missing session is not an error."""
@@ -389,7 +405,11 @@ class BaseSessionService(ABC):
                 raise session_busy_error(app_name, user_id, session_id, timeout)
             async with self._process_lock(
                 app_name=app_name, user_id=user_id, session_id=session_id, timeout=timeout
-            ):
+            ) as held:
+                if held is False:
+                    raise session_busy_error(
+                        app_name, user_id, session_id, timeout, self._process_lock_holder()
+                    )
                 yield
 
     async def close(self) -> None:
@@ -463,9 +483,19 @@ class BaseSessionService(ABC):
     @asynccontextmanager
     async def _process_lock(
         self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
-    ) -> AsyncIterator[None]:
-        """Override to serialise runs across processes; raise SessionBusyError on timeout."""
-        yield
+    ) -> AsyncIterator[bool | None]:
+        """Override to serialise runs across processes: an async context manager holding
+        the session's lock for its block.
+
+        Yield True once the lock is held, or False if another holder kept it past
+        *timeout* (None: wait forever, 0: do not wait); the base class then raises
+        :class:`SessionBusyError` naming :meth:`_process_lock_holder`. Release on exit.
+        """
+        yield True
+
+    def _process_lock_holder(self) -> str:
+        """Where a lock :meth:`_process_lock` could not take is held, for the busy error."""
+        return "in another process"
 
     # ------------------------------------------------------------------ storage primitives
 
@@ -496,27 +526,35 @@ class BaseSessionService(ABC):
         raise _not_implemented(self, "_get_session")
 
     async def _list_sessions(
-        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
-    ) -> tuple[list[StoredSession], str | None]:
-        """Up to *limit* sessions after *page_token* in (user_id, id) order, no events."""
+        self, *, app_name: str, user_id: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[StoredSession]:
+        """Up to *limit* sessions in (user_id, id) order after *after* (the ``(user_id,
+        id)`` of the previous page's last session, None for the first), no events.
+
+        The base class asks for one more than a page and makes the page tokens.
+        """
         raise _not_implemented(self, "_list_sessions")
 
     async def _list_events(
-        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
-    ) -> tuple[list[Event], str | None]:
-        """Up to *limit* events after *page_token*, oldest first; raise if no such session.
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, after: int
+    ) -> list[tuple[int, str | Event]]:
+        """Up to *limit* stored events after position *after* (0 for the first page), oldest
+        first, each as ``(position, stored JSON)`` (or a decoded Event); raise
+        SessionNotFoundError if no such session.
 
-        On the public-method route this pages through ``get_session``'s events.
+        A position is any increasing non-negative integer the backend can resume from
+        (a sequence number, or the count of events before and including it). The base
+        class asks for one more than a page, makes the page tokens and decodes only the
+        page (a damaged event just past it does not fail the page). On the
+        public-method route this pages through ``get_session``'s events.
         """
         if self._route != "public":
             raise _not_implemented(self, "_list_events")
         session = await self.get_session(app_name=app_name, user_id=user_id, session_id=session_id)
         if session is None:
             raise SessionNotFoundError(app_name, user_id, session_id)
-        start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
-        page = session.events[start : start + limit]
-        more = start + limit < len(session.events)
-        return page, encode_page_token(start + limit) if more else None
+        page = session.events[after : after + limit]
+        return [(after + n, event) for n, event in enumerate(page, start=1)]
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Remove the session and its events (app and user state stay)."""
@@ -535,8 +573,8 @@ class BaseSessionService(ABC):
             listed = await self.list_sessions(app_name=app_name, user_id=user_id)
             merged = listed.sessions[0].state if listed.sessions else {}
         else:
-            stored, _ = await self._list_sessions(
-                app_name=app_name, user_id=user_id, limit=1, page_token=None
+            stored = await self._list_sessions(
+                app_name=app_name, user_id=user_id, limit=1, after=None
             )
             merged = merge_state({}, stored[0].app_state, stored[0].user_state) if stored else {}
         app = {k[len(State.APP_PREFIX) :]: v for k, v in merged.items() if k.startswith("app:")}
@@ -593,26 +631,6 @@ def _not_implemented(service: object, method: str) -> NotImplementedError:
     )
 
 
-def encode_page_token(*parts: str | int | float) -> str:
-    """An opaque page token carrying a backend's cursor values."""
-    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str, arity: int) -> list[Any]:
-    """The cursor values of a token made by :func:`encode_page_token`, or a clear error."""
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(parts, list) or len(parts) != arity:
-            raise ValueError(parts)
-        return parts
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise ValidationError(
-            f"page_token {token!r} is not a token this service issued; pass the "
-            "next_page_token of a previous response, or None for the first page"
-        ) from None
-
-
 def _split_ops(ops: list[StateOp]) -> tuple[list[StateOp], list[StateOp], list[StateOp]]:
     """Operations by scope, app and user keys without their prefix (as deltas are split)."""
     app: list[StateOp] = []
@@ -664,8 +682,9 @@ def session_busy_error(
 ) -> SessionBusyError:
     """The error a run gets when its session stays busy; *holder* says where it is held.
 
-    Backends raise it from ``_process_lock``, e.g. with
-    ``holder="in another process (lock files in /srv/db-locks)"``.
+    The base class raises it when ``_process_lock`` yields False, with the holder
+    ``_process_lock_holder()`` names, e.g. "in another process (lock files in
+    /srv/db-locks)".
     """
     waited = "did not wait" if not timeout else f"waited {timeout:g}s"
     where = f" {holder}" if holder else ""

@@ -13,8 +13,6 @@ from runners_core.sessions.base import (
     BaseSessionService,
     EventRecord,
     StoredSession,
-    decode_page_token,
-    encode_page_token,
     missing_session,
 )
 from runners_core.state_ops import MISSING
@@ -126,34 +124,28 @@ class InMemorySessionService(BaseSessionService):
         return self._stored(key, row, history)
 
     async def _list_sessions(
-        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
-    ) -> tuple[list[StoredSession], str | None]:
-        after = tuple(decode_page_token(page_token, 2)) if page_token else None
+        self, *, app_name: str, user_id: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[StoredSession]:
         keys = sorted(
             (u, s)
             for (a, u, s) in self._sessions
-            if a == app_name and (user_id is None or u == user_id)
+            if a == app_name
+            and (user_id is None or u == user_id)
+            and (after is None or (u, s) > after)
         )
-        if after is not None:
-            keys = [k for k in keys if k > after]
-        page = keys[:limit]
-        token = encode_page_token(*page[-1]) if len(keys) > limit else None
-        result = [
-            self._stored((app_name, u, s), self._sessions[(app_name, u, s)], []) for u, s in page
+        return [
+            self._stored((app_name, u, s), self._sessions[(app_name, u, s)], [])
+            for u, s in keys[:limit]
         ]
-        return result, token
 
     async def _list_events(
-        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
-    ) -> tuple[list[Event], str | None]:
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, after: int
+    ) -> list[tuple[int, str]]:
         row = self._sessions.get((app_name, user_id, session_id))
         if row is None:
             raise missing_session(app_name, user_id, session_id)
-        start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
-        page = row.payloads[start : start + limit]
-        end = start + len(page)
-        token = encode_page_token(end) if end < len(row.payloads) else None
-        return self.decode_events(page), token
+        page = row.payloads[after : after + limit]
+        return [(after + n, payload) for n, payload in enumerate(page, start=1)]
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         self._sessions.pop((app_name, user_id, session_id), None)

@@ -22,7 +22,7 @@ from typing import IO, Any
 from runners_core import hookimpl
 from runners_core.artifacts.base import StoredArtifact
 from runners_core.artifacts.in_memory import InMemoryArtifactService
-from runners_core.errors import SessionBusyError, SessionExistsError
+from runners_core.errors import SessionExistsError
 from runners_core.events import Event
 from runners_core.memory.base import MemoryRecord, tokenize
 from runners_core.memory.in_memory import InMemoryMemoryService
@@ -31,8 +31,6 @@ from runners_core.sessions.base import (
     BaseSessionService,
     EventRecord,
     StoredSession,
-    decode_page_token,
-    encode_page_token,
     missing_session,
 )
 from runners_core.sessions.in_memory import InMemorySessionService
@@ -135,31 +133,26 @@ class JsonFileSessionService(BaseSessionService):
         return stored
 
     async def _list_sessions(
-        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
-    ) -> tuple[list[StoredSession], str | None]:
-        after = tuple(decode_page_token(page_token, 2)) if page_token else ("", "")
+        self, *, app_name: str, user_id: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[StoredSession]:
+        after = after or ("", "")
         with self._db(write=False) as data:
             keys = sorted(
                 (u, s)
                 for a, u, s in (k.split("\x1f") for k in data["sessions"])
                 if a == app_name and (user_id is None or u == user_id) and (u, s) > after
             )
-            page = keys[:limit]
-            token = encode_page_token(*page[-1]) if len(keys) > limit else None
-            return [self._stored(data, (app_name, u, s), []) for u, s in page], token
+            return [self._stored(data, (app_name, u, s), []) for u, s in keys[:limit]]
 
     async def _list_events(
-        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
-    ) -> tuple[list[Event], str | None]:
-        start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, after: int
+    ) -> list[tuple[int, str | Event]]:
         with self._db(write=False) as data:
             row = data["sessions"].get(_key(app_name, user_id, session_id))
             if row is None:
                 raise missing_session(app_name, user_id, session_id)
-            page = row["events"][start : start + limit]
-            end = start + len(page)
-            token = encode_page_token(end) if end < len(row["events"]) else None
-            return [self.decode_event(e) for e in page], token
+            page = row["events"][after : after + limit]
+            return [(after + n, self.decode_event(e)) for n, e in enumerate(page, start=1)]
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         with self._db() as data:
@@ -194,7 +187,7 @@ class JsonFileSessionService(BaseSessionService):
     @asynccontextmanager
     async def _process_lock(
         self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
-    ) -> AsyncIterator[None]:
+    ) -> AsyncIterator[bool]:
         digest = hashlib.sha256(_key(app_name, user_id, session_id).encode()).hexdigest()[:24]
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
@@ -205,10 +198,11 @@ class JsonFileSessionService(BaseSessionService):
                     break
                 except BlockingIOError:
                     if deadline is not None and loop.time() >= deadline:
-                        raise SessionBusyError(f"session {session_id!r} is busy") from None
+                        yield False  # the base class raises SessionBusyError
+                        return
                     await asyncio.sleep(0.002)
             try:
-                yield
+                yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -241,7 +235,7 @@ class TtlInMemorySessions(InMemorySessionService):
         self._expire()
         return await super()._get_session(**kwargs)
 
-    async def _list_sessions(self, **kwargs: Any) -> tuple[list[StoredSession], str | None]:
+    async def _list_sessions(self, **kwargs: Any) -> list[StoredSession]:
         self._expire()
         return await super()._list_sessions(**kwargs)
 

@@ -20,7 +20,6 @@ from runners_core.memory.base import (
     has_no_space_script,
     tokenize,
 )
-from runners_core.sessions.base import decode_page_token, encode_page_token
 from runners_postgres.service import PostgresService
 
 MAX_QUERY_WORDS = 32
@@ -148,19 +147,24 @@ class PostgresMemoryService(PostgresService, BaseMemoryService):
         await self._db.execute("deleting memories", _DELETE, params)
 
     async def _list_records(
-        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
-    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
-        after = decode_page_token(page_token, 3) if page_token else [None, None, None]
+        self,
+        *,
+        app_name: str,
+        before: float | None,
+        limit: int,
+        after: tuple[float, str, str] | None,
+    ) -> list[tuple[str, MemoryRecord]]:
+        after_ts, after_user, after_id = after or (None, None, None)
         params = {
             "app": app_name,
             "before": before,
-            "after_ts": after[0],
-            "after_user": after[1],
-            "after_id": after[2],
-            "limit": limit + 1,
+            "after_ts": after_ts,
+            "after_user": after_user,
+            "after_id": after_id,
+            "limit": limit,
         }
         rows = await self._db.fetch_all("listing memories", _LIST_RECORDS, params)
-        found = [
+        return [
             (
                 row[0],
                 MemoryRecord(
@@ -173,13 +177,8 @@ class PostgresMemoryService(PostgresService, BaseMemoryService):
                     custom_metadata=row[7],
                 ),
             )
-            for row in rows[:limit]
+            for row in rows
         ]
-        token = None
-        if len(rows) > limit:
-            last_user, last = found[-1]
-            token = encode_page_token(last.timestamp, last_user, last.id)
-        return found, token
 
 
 def _no_nul(text: str | None) -> str | None:

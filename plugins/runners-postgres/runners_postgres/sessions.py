@@ -8,23 +8,19 @@ Runs are serialised across processes with advisory locks (:mod:`.locking`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar
 
 import psycopg
 from pydantic_core import to_json
 
 from runners_core.errors import SessionExistsError
-from runners_core.events import Event
 from runners_core.sessions.base import (
     BaseSessionService,
     EventRecord,
     StoredSession,
-    decode_page_token,
-    encode_page_token,
     missing_session,
-    session_busy_error,
 )
 from runners_core.state_ops import MISSING
 from runners_postgres.locking import advisory_lock, held_lock
@@ -209,21 +205,13 @@ class PostgresSessionService(PostgresService, BaseSessionService):
 
     # ------------------------------------------------------------------ locking
 
-    @asynccontextmanager
-    async def _process_lock(
+    def _process_lock(
         self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
-    ) -> AsyncIterator[None]:
-        async with advisory_lock(self._db, (app_name, user_id, session_id), timeout) as held:
-            if not held:
-                raise session_busy_error(
-                    app_name,
-                    user_id,
-                    session_id,
-                    timeout,
-                    "in another process (PostgreSQL advisory lock at "
-                    f"{self._db.settings.redacted})",
-                )
-            yield
+    ) -> AbstractAsyncContextManager[bool]:
+        return advisory_lock(self._db, (app_name, user_id, session_id), timeout)
+
+    def _process_lock_holder(self) -> str:
+        return f"in another process (PostgreSQL advisory lock at {self._db.settings.redacted})"
 
     # ------------------------------------------------------------------ storage primitives
 
@@ -323,15 +311,14 @@ class PostgresSessionService(PostgresService, BaseSessionService):
         return load
 
     async def _list_sessions(
-        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
-    ) -> tuple[list[StoredSession], str | None]:
-        after_user, after_id = decode_page_token(page_token, 2) if page_token else ("", "")
-        params = {"app": app_name, "user": user_id, "limit": limit + 1}
+        self, *, app_name: str, user_id: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[StoredSession]:
+        after_user, after_id = after or ("", "")
+        params = {"app": app_name, "user": user_id, "limit": limit}
         params.update(after_user=after_user, after_id=after_id)
         query = _LIST if user_id is None else _LIST_FOR_USER
         rows = await self._db.fetch_all("listing sessions", query, params)
-        page = rows[:limit]
-        sessions = [
+        return [
             StoredSession(
                 id=sid,
                 app_name=app_name,
@@ -341,30 +328,18 @@ class PostgresSessionService(PostgresService, BaseSessionService):
                 user_state=user_state,
                 last_update_time=update_time,
             )
-            for uid, sid, state, update_time, app_state, user_state in page
+            for uid, sid, state, update_time, app_state, user_state in rows
         ]
-        token = encode_page_token(page[-1][0], page[-1][1]) if len(rows) > limit else None
-        return sessions, token
 
     async def _list_events(
-        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
-    ) -> tuple[list[Event], str | None]:
-        after = int(decode_page_token(page_token, 1)[0]) if page_token else 0
-        params = {
-            "app": app_name,
-            "user": user_id,
-            "sid": session_id,
-            "after": after,
-            "limit": limit + 1,
-        }
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, after: int
+    ) -> list[tuple[int, str]]:
+        params = {"app": app_name, "user": user_id, "sid": session_id, "after": after}
+        params["limit"] = limit
         rows = await self._db.fetch_all("listing events", _EVENTS, params)
         if not rows:
             raise missing_session(app_name, user_id, session_id)
-        rows = [r for r in rows if r[0] is not None]
-        page = rows[:limit]
-        events = self.decode_events([payload for _, payload in page])
-        token = encode_page_token(page[-1][0]) if len(rows) > limit else None
-        return events, token
+        return [(seq, payload) for seq, payload in rows if seq is not None]
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         await self._db.execute("deleting a session", _DELETE, (app_name, user_id, session_id))

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
-from runners_core.sessions.base import decode_page_token, encode_page_token
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace
 from runners_redis.scripts import LuaScript
@@ -150,11 +149,15 @@ class RedisMemoryService(BaseMemoryService):
             await DELETE(client, (), [base, memory_id or "", session_id or ""])
 
     async def _list_records(
-        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
-    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        self,
+        *,
+        app_name: str,
+        before: float | None,
+        limit: int,
+        after: tuple[float, str, str] | None,
+    ) -> list[tuple[str, MemoryRecord]]:
         # Redis has no index across users: every page reads the app's record hashes.
         # Retention and export walk an app once, so this stays linear per page.
-        after = tuple(decode_page_token(page_token, 3)) if page_token else None
         rows: list[tuple[float, str, str, MemoryRecord]] = []
         async with self._connections.client() as client:
             async for key in client.scan_iter(
@@ -172,9 +175,7 @@ class RedisMemoryService(BaseMemoryService):
                     if after is None or row[:3] > after:
                         rows.append(row)
         rows.sort(key=lambda row: row[:3])
-        page = rows[:limit]
-        token = encode_page_token(*page[-1][:3]) if len(rows) > limit else None
-        return [(user_id, record) for _, user_id, _, record in page], token
+        return [(user_id, record) for _, user_id, _, record in rows[:limit]]
 
 
 def _record_json(record: MemoryRecord, words: list[str]) -> str:

@@ -11,13 +11,10 @@ from typing import Any, ClassVar
 from redis.exceptions import WatchError
 
 from runners_core.errors import BackendError, LeaseLostError, SessionExistsError
-from runners_core.events import Event
 from runners_core.sessions.base import (
     BaseSessionService,
     EventRecord,
     StoredSession,
-    decode_page_token,
-    encode_page_token,
     missing_session,
     session_busy_error,
 )
@@ -208,18 +205,17 @@ class RedisSessionService(BaseSessionService):
         return load
 
     async def _list_sessions(
-        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
-    ) -> tuple[list[StoredSession], str | None]:
+        self, *, app_name: str, user_id: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[StoredSession]:
         index = self.keys.session_index(app_name)
         start, stop = user_range(user_id) if user_id is not None else ("-", "+")
-        if page_token:
-            after = index_member(*(str(part) for part in decode_page_token(page_token, 2)))
-            start = _later(start, "(" + after)
+        if after is not None:
+            start = _later(start, "(" + index_member(*after))
         found: list[tuple[str, str, str, dict[str, Any]]] = []
         async with self._connections.client() as client:
             # Expired sessions linger in the index until seen: skip them and prune.
-            while len(found) <= limit:
-                want = limit + 1 - len(found)
+            while len(found) < limit:
+                want = limit - len(found)
                 members = await client.zrange(index, start, stop, bylex=True, offset=0, num=want)
                 if not members:
                     break
@@ -241,10 +237,8 @@ class RedisSessionService(BaseSessionService):
                 start = "(" + members[-1]
                 if len(members) < want:
                     break
-            page = found[:limit]
-            scopes = await self._scopes(client, app_name, {user for user, *_ in page})
-        token = encode_page_token(page[-1][0], page[-1][1]) if len(found) > limit else None
-        sessions = [
+            scopes = await self._scopes(client, app_name, {user for user, *_ in found})
+        return [
             StoredSession(
                 id=session_id,
                 app_name=app_name,
@@ -254,26 +248,21 @@ class RedisSessionService(BaseSessionService):
                 user_state=scopes[user],
                 last_update_time=float(updated),
             )
-            for user, session_id, updated, state in page
+            for user, session_id, updated, state in found
         ]
-        return sessions, token
 
     async def _list_events(
-        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
-    ) -> tuple[list[Event], str | None]:
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, after: int
+    ) -> list[tuple[int, str]]:
         keys = self.keys.session(app_name, user_id, session_id)
-        start = int(decode_page_token(page_token, 1)[0]) if page_token else 0
         async with self._connections.client() as client:
             pipe = client.pipeline(transaction=True)
             pipe.exists(keys.meta)
-            pipe.lrange(keys.events, start, start + limit - 1)
-            pipe.llen(keys.events)
-            exists, payloads, total = await pipe.execute()
+            pipe.lrange(keys.events, after, after + limit - 1)
+            exists, payloads = await pipe.execute()
         if not exists:
             raise missing_session(app_name, user_id, session_id)
-        end = start + len(payloads)
-        token = encode_page_token(end) if end < total else None
-        return self.decode_events(payloads), token
+        return [(after + n, payload) for n, payload in enumerate(payloads, start=1)]
 
     async def _delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         keys = self.keys.session(app_name, user_id, session_id)

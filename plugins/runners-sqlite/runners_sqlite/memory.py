@@ -21,7 +21,6 @@ from runners_core.memory.base import (
     has_no_space_script,
     tokenize,
 )
-from runners_core.sessions.base import decode_page_token, encode_page_token
 from runners_sqlite.database import Database, DatabaseOwner
 from runners_sqlite.fts import MAX_WORDS, any_of, quoted_words
 from runners_sqlite.settings import parse_url
@@ -138,8 +137,13 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
         await self._db.write("deleting memories", delete)
 
     async def _list_records(
-        self, *, app_name: str, before: float | None, limit: int, page_token: str | None
-    ) -> tuple[list[tuple[str, MemoryRecord]], str | None]:
+        self,
+        *,
+        app_name: str,
+        before: float | None,
+        limit: int,
+        after: tuple[float, str, str] | None,
+    ) -> list[tuple[str, MemoryRecord]]:
         sql = (
             "SELECT user_id, id, session_id, author, timestamp, text, content, custom_metadata "
             "FROM memories WHERE app_name = ?"
@@ -148,18 +152,17 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
         if before is not None:
             sql += " AND timestamp < ?"
             params.append(before)
-        if page_token:
-            after = decode_page_token(page_token, 3)
+        if after is not None:
             sql += " AND (timestamp, user_id, id) > (?, ?, ?)"
             params.extend(after)
         sql += " ORDER BY timestamp, user_id, id LIMIT ?"
-        params.append(limit + 1)
+        params.append(limit)
 
         def read(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
             return conn.execute(sql, params).fetchall()
 
         rows = await self._db.read("listing memories", read)
-        found = [
+        return [
             (
                 user_id,
                 MemoryRecord(
@@ -172,10 +175,5 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
                     custom_metadata=json.loads(metadata),
                 ),
             )
-            for user_id, mid, session_id, author, timestamp, text, content, metadata in rows[:limit]
+            for user_id, mid, session_id, author, timestamp, text, content, metadata in rows
         ]
-        token = None
-        if len(rows) > limit:
-            last_user, last = found[-1]
-            token = encode_page_token(last.timestamp, last_user, last.id)
-        return found, token

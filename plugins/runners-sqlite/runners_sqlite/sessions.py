@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, ClassVar
 
 from runners_core.errors import SessionExistsError
@@ -25,10 +25,7 @@ from runners_core.sessions.base import (
     BaseSessionService,
     EventRecord,
     StoredSession,
-    decode_page_token,
-    encode_page_token,
     missing_session,
-    session_busy_error,
 )
 from runners_core.sessions.decoding import decode_events as decode_stored_events
 from runners_core.sessions.locks import KeyedLock
@@ -130,23 +127,15 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
     def _run_locks(self, locks: KeyedLock) -> None:  # the base class's own, per service
         self._own_run_locks = locks
 
-    @asynccontextmanager
-    async def _process_lock(
+    def _process_lock(
         self, *, app_name: str, user_id: str, session_id: str, timeout: float | None
-    ) -> AsyncIterator[None]:
+    ) -> AbstractAsyncContextManager[bool]:
         if not FLOCK_SUPPORTED:
-            yield
-            return
-        async with self._locks.hold(app_name, user_id, session_id, timeout) as held:
-            if not held:
-                raise session_busy_error(
-                    app_name,
-                    user_id,
-                    session_id,
-                    timeout,
-                    f"in another process (lock files in {self._locks.directory})",
-                )
-            yield
+            return nullcontext(True)
+        return self._locks.hold(app_name, user_id, session_id, timeout)
+
+    def _process_lock_holder(self) -> str:
+        return f"in another process (lock files in {self._locks.directory})"
 
     # ------------------------------------------------------------------ storage primitives
 
@@ -254,17 +243,16 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
         return lambda: self._db.read_blocking("reading older events", read)
 
     async def _list_sessions(
-        self, *, app_name: str, user_id: str | None, limit: int, page_token: str | None
-    ) -> tuple[list[StoredSession], str | None]:
-        after_user, after_id = decode_page_token(page_token, 2) if page_token else ("", "")
+        self, *, app_name: str, user_id: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[StoredSession]:
+        after_user, after_id = after or ("", "")
 
-        def page(conn: sqlite3.Connection) -> tuple[list[StoredSession], str | None]:
+        def page(conn: sqlite3.Connection) -> list[StoredSession]:
             if user_id is None:
-                params: tuple[Any, ...] = (app_name, after_user, after_id, limit + 1)
-                rows = conn.execute(_LIST, params).fetchall()
+                params: tuple[Any, ...] = (app_name, after_user, after_id, limit)
+                shown = conn.execute(_LIST, params).fetchall()
             else:
-                rows = _user_page(conn, app_name, user_id, after_user, after_id, limit + 1)
-            shown = rows[:limit]
+                shown = _user_page(conn, app_name, user_id, after_user, after_id, limit)
             pks = [pk for pk, *_ in shown]
             users = sorted({uid for _, uid, _, _ in shown})
             session_states: dict[int, dict[str, Any]] = {pk: {} for pk in pks}
@@ -274,7 +262,7 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             for uid, key, value in conn.execute(_USER_STATES_OF, (app_name, _json_list(users))):
                 user_states[uid][key] = json.loads(value)
             app_state = state_tables.read_app(conn, app_name) if shown else {}
-            sessions = [
+            return [
                 StoredSession(
                     id=sid,
                     app_name=app_name,
@@ -286,25 +274,17 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
                 )
                 for pk, uid, sid, update_time in shown
             ]
-            token = encode_page_token(shown[-1][1], shown[-1][2]) if len(rows) > limit else None
-            return sessions, token
 
         return await self._db.read("listing sessions", page)
 
     async def _list_events(
-        self, *, app_name: str, user_id: str, session_id: str, limit: int, page_token: str | None
-    ) -> tuple[list[Event], str | None]:
-        after = int(decode_page_token(page_token, 1)[0]) if page_token else 0
-
-        def page(conn: sqlite3.Connection) -> tuple[list[Event], str | None]:
+        self, *, app_name: str, user_id: str, session_id: str, limit: int, after: int
+    ) -> list[tuple[int, str]]:
+        def page(conn: sqlite3.Connection) -> list[tuple[int, str]]:
             row = conn.execute(_FIND, (app_name, user_id, session_id)).fetchone()
             if row is None:
                 raise missing_session(app_name, user_id, session_id)
-            rows = conn.execute(_PAGE_OF_EVENTS, (row[0], after, limit + 1)).fetchall()
-            shown = rows[:limit]
-            events = decode_events([payload for _, payload in shown])
-            token = encode_page_token(shown[-1][0]) if len(rows) > limit else None
-            return events, token
+            return conn.execute(_PAGE_OF_EVENTS, (row[0], after, limit)).fetchall()
 
         return await self._db.read("listing events", page)
 

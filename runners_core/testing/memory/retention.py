@@ -4,7 +4,11 @@ than a cut-off; other apps never appear."""
 
 from __future__ import annotations
 
+import pytest
+
+from runners_core.errors import ValidationError
 from runners_core.memory.base import BaseMemoryService
+from runners_core.paging import encode_page_token
 from runners_core.testing.builders import unique
 from runners_core.testing.memory.suite import MemorySuite
 
@@ -60,3 +64,20 @@ class Retention(MemorySuite):
         assert imported == exported, (
             "import_memories: records listed from the copy must equal the originals, once each"
         )
+
+    async def test_forged_page_tokens_raise_validation_error_naming_the_token(
+        self, service: BaseMemoryService
+    ) -> None:
+        app = unique("app")
+        await self._fill(service, app)
+        forged = (
+            encode_page_token("1", "bob", "x"),  # a string where the timestamp is a number
+            encode_page_token(1.0, 2, "x"),  # a number where the user id is a string
+            encode_page_token(10**400, "bob", "x"),  # too large for a float
+            encode_page_token(1.0, "bob"),
+            "!!!",
+            42,
+        )
+        for token in forged:
+            with pytest.raises(ValidationError, match="page_token"):
+                await service.list_memories(app_name=app, page_token=token)  # type: ignore[arg-type]

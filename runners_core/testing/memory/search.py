@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from runners_core.content import Content, Part
+from runners_core.errors import ValidationError
 from runners_core.events import Event
-from runners_core.memory.base import BaseMemoryService
+from runners_core.memory.base import DEFAULT_SEARCH_LIMIT, BaseMemoryService
 from runners_core.testing.builders import NON_ASCII, unique
 from runners_core.testing.memory.suite import MemorySuite, texts
 
@@ -61,6 +64,23 @@ class Search(MemorySuite):
         assert len(found.memories) == 5, (
             f"memory search: limit=5 returned {len(found.memories)} memories"
         )
+
+    async def test_limit_is_normalised_alike_everywhere(self, service: BaseMemoryService) -> None:
+        session = self.session_with(*(f"walrus note {i}" for i in range(12)))
+        await service.add_session_to_memory(session)
+        key = {"app_name": session.app_name, "user_id": session.user_id, "query": "walrus"}
+        found = await service.search_memory(**key, limit=None)  # type: ignore[arg-type]
+        assert len(found.memories) == DEFAULT_SEARCH_LIMIT, (
+            f"memory search: limit=None must mean the default {DEFAULT_SEARCH_LIMIT}, "
+            f"got {len(found.memories)} memories"
+        )
+        found = await service.search_memory(**key, limit=10**30)
+        assert len(found.memories) == 12, (
+            f"memory search: a huge limit must return every match, got {len(found.memories)}"
+        )
+        for bad in (0, -1, -(10**30), "5", 2.5, True, False, [3]):
+            with pytest.raises(ValidationError, match="limit"):
+                await service.search_memory(**key, limit=bad)  # type: ignore[arg-type]
 
     async def test_content_round_trips(self, service: BaseMemoryService) -> None:
         app, user = unique("app"), unique("user")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 
 from runners_core.errors import ValidationError
+from runners_core.paging import encode_page_token
 from runners_core.sessions.base import BaseSessionService
 from runners_core.sessions.session import Session
 from runners_core.testing.builders import unique, user_event
@@ -15,6 +17,27 @@ from runners_core.testing.sessions.suite import SessionSuite, key_of, paged_even
 CAPABILITY = None
 
 BAD_TOKENS = ("not-a-token", "!!!", "eyJ4IjogMX0")
+# Well-formed tokens with the wrong content, and tokens of the wrong type: forged or
+# damaged input must be a ValidationError naming the token, never a driver's error.
+FORGED_TOKENS: tuple[object, ...] = (
+    encode_page_token(1, 2),  # numbers where session cursors hold strings
+    encode_page_token("a", "b"),  # strings where event cursors hold a number
+    encode_page_token(10**30),  # beyond any database integer
+    encode_page_token(-1),
+    encode_page_token(1.5),
+    encode_page_token(True),
+    encode_page_token(),
+    encode_page_token("a", "b", "c"),
+    base64.urlsafe_b64encode(b"[1e999]").decode(),  # infinity
+    base64.urlsafe_b64encode(b'{"after": 1}').decode(),  # an object, not a list
+    base64.urlsafe_b64encode(b"[[[[[[[[[[1]]]]]]]]]]").decode(),
+    base64.urlsafe_b64encode(b"[" * 3000).decode(),  # too deep to parse
+    "é" * 10,  # not ASCII
+    "A" * 100_000,  # too long
+    123,
+    b"abc",
+    ["a", "b"],
+)
 
 
 async def _all_sessions(
@@ -39,9 +62,10 @@ async def _all_sessions(
 async def _both_listings_refuse(
     service: BaseSessionService, session: Session, **paging: Any
 ) -> None:
-    with pytest.raises(ValidationError):
+    match = "page_token" if "page_token" in paging else None
+    with pytest.raises(ValidationError, match=match):
         await service.list_sessions(app_name=session.app_name, **paging)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=match):
         await service.list_events(**key_of(session), **paging)
 
 
@@ -147,6 +171,18 @@ class Paging(SessionSuite):
         session = await self.new_session(service)
         await service.append_event(session, user_event())
         for token in BAD_TOKENS:
+            await _both_listings_refuse(service, session, page_token=token)
+
+    async def test_forged_page_tokens_raise_validation_error_naming_the_token(
+        self, service: BaseSessionService
+    ) -> None:
+        session = await self.new_session(service)
+        await service.append_event(session, user_event())
+        for token in FORGED_TOKENS:
+            if token == encode_page_token("a", "b"):  # a valid session cursor
+                with pytest.raises(ValidationError, match="page_token"):
+                    await service.list_events(**key_of(session), page_token=token)  # type: ignore[arg-type]
+                continue
             await _both_listings_refuse(service, session, page_token=token)
 
     async def test_bad_page_size_raises_validation_error(self, service: BaseSessionService) -> None:
