@@ -16,12 +16,13 @@ Order inside an invocation (``run_async``):
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 import time
 import warnings
 import weakref
-from contextlib import AsyncExitStack, aclosing
+from contextlib import AsyncExitStack, aclosing, asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Literal
 
 from runners_core.content import Content
@@ -41,7 +42,7 @@ from runners_core.identifiers import validate_id
 # which keeps ``from runners_core import Runner`` cheap (docs/performance.md).
 if TYPE_CHECKING:
     import logging
-    from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
+    from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 
     from runners_core.agents.base_agent import BaseAgent
     from runners_core.agents.invocation_context import InvocationContext
@@ -56,6 +57,12 @@ if TYPE_CHECKING:
     from runners_core.sessions.session import Session
 
 SessionBusy = Literal["wait", "reject"]
+# The session run locks the current task holds through Runner.hold_session, as
+# (id of the runner, app_name, user_id, session_id, id of the task).
+_HELD: contextvars.ContextVar[frozenset[tuple[int, str, str, str, int]]] = contextvars.ContextVar(
+    "runners_core_held_sessions", default=frozenset()
+)
+_POLICY: Any = object()  # hold_session's default timeout: the runner's busy policy
 MAX_TRANSFERS = 100
 
 
@@ -379,9 +386,7 @@ class Runner:
         """Finalise a session: wait for its running invocation, run ``on_close_session``
         hooks, and add it to the memory service. Returns the final session."""
         self._check_open()
-        async with self.session_service.lock_session(
-            app_name=self.app_name, user_id=user_id, session_id=session_id, timeout=timeout
-        ):
+        async with self._session_lock(user_id, session_id, timeout):
             session = await self.session_service.get_session(
                 app_name=self.app_name, user_id=user_id, session_id=session_id
             )
@@ -539,10 +544,43 @@ class Runner:
             self._loop_thread = loop_thread
         return self._loop_thread
 
-    def _session_lock(self, user_id: str, session_id: str) -> Any:
+    @asynccontextmanager
+    async def hold_session(
+        self, *, user_id: str, session_id: str, timeout: float | None = _POLICY
+    ) -> AsyncIterator[None]:
+        """Hold the session's run lock for the block, as every invocation does.
+
+        Runs, rewinds and ``close_session`` calls this runner makes on the session inside
+        the block, from the same task, use the lock held here instead of taking it again;
+        nobody else runs the session meanwhile. For code that must act under the lock
+        before an invocation starts (an HTTP server deciding whether a retried request
+        already ran). *timeout*: how long to wait for another holder (None: forever, 0:
+        not at all; by default the runner's ``session_busy`` / ``busy_timeout``);
+        :class:`SessionBusyError` past it.
+        """
+        self._check_open()
+        key = self._held_key(user_id, session_id)
+        async with self._session_lock(user_id, session_id, timeout):
+            token = _HELD.set(_HELD.get() | {key})
+            try:
+                yield
+            finally:
+                _HELD.reset(token)
+
+    def _held_key(self, user_id: str, session_id: str) -> tuple[int, str, str, str, int]:
+        import asyncio  # loaded by now: only called from a running loop
+
+        # The task is part of the key: tasks started inside the block inherit the
+        # context variable, but not the right to skip the lock.
+        return (id(self), self.app_name, user_id, session_id, id(asyncio.current_task()))
+
+    def _session_lock(self, user_id: str, session_id: str, timeout: float | None = _POLICY) -> Any:
         validate_id("user_id", user_id)
         validate_id("session_id", session_id)
-        timeout = 0 if self.session_busy == "reject" else self.busy_timeout
+        if _HELD.get() and self._held_key(user_id, session_id) in _HELD.get():
+            return nullcontext()  # held by this task through hold_session
+        if timeout is _POLICY:
+            timeout = 0 if self.session_busy == "reject" else self.busy_timeout
         return self.session_service.lock_session(
             app_name=self.app_name, user_id=user_id, session_id=session_id, timeout=timeout
         )

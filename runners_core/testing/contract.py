@@ -2,9 +2,10 @@
 
 A suite is a plain pytest class whose ``test_*`` methods come from the *area
 modules* of this package (one module per part of the contract, e.g.
-``sessions/paging.py``). An area module may set ``CAPABILITY`` to the name of an
-optional capability; its tests then run only against services that list that
-name in their ``capabilities`` and are reported as unsupported otherwise.
+``sessions/paging.py``). An area module may set ``CAPABILITY`` to an optional
+:class:`~runners_core.capabilities.Capability`; its tests then run only against
+services that list it in their ``capabilities`` and are reported as unsupported
+otherwise. A service claiming a name that is no capability fails every test.
 
 A backend package subclasses a suite, defines a ``service`` fixture and, if it
 must, lists ``divergences`` (test name -> reason). Each divergence runs as a
@@ -20,6 +21,8 @@ from typing import Any, ClassVar
 
 import pytest
 
+from runners_core.capabilities import Capability, unknown_capabilities
+
 UNSUPPORTED = "unsupported capability: "
 """Skip reasons of capability-gated tests start with this (the report greps for it)."""
 
@@ -28,8 +31,6 @@ UNTESTABLE = "untestable capability: "
 
 DIVERGENCE = "known divergence: "
 """The xfail reason of a test listed in ``divergences``."""
-
-_ASYNC_FIXTURES = ("service", "service_url", "ttl_service")
 
 
 class ServiceContract:
@@ -43,7 +44,6 @@ class ServiceContract:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _mark_kit_tests_async(cls)
-        _let_strict_mode_run_async_fixtures(cls)
         _check_divergences(cls)
 
     @pytest.fixture
@@ -66,12 +66,18 @@ class ServiceContract:
         reason = self.divergences.get(name)
         if reason is not None:
             request.applymarker(pytest.mark.xfail(strict=True, reason=DIVERGENCE + reason))
-        capability = capability_of(request.function)
-        if capability is None:
-            return
         service = request.getfixturevalue("service")
         claimed = getattr(service, "capabilities", frozenset())
-        if capability not in claimed:
+        unknown = unknown_capabilities(claimed)
+        if unknown:
+            pytest.fail(
+                f"{type(service).__name__}.capabilities lists {', '.join(unknown)}, which "
+                f"{'is' if len(unknown) == 1 else 'are'} not a capability; use "
+                f"runners_core.capabilities.Capability ({', '.join(c.value for c in Capability)})",
+                pytrace=False,
+            )
+        capability = capability_of(request.function)
+        if capability is not None and capability not in claimed:
             pytest.skip(
                 f"{UNSUPPORTED}{capability} ({type(service).__name__} does not list it in "
                 "capabilities)"
@@ -86,10 +92,18 @@ def area_of(function: Any) -> str:
     return module.rsplit(".", 1)[-1]
 
 
-def capability_of(function: Any) -> str | None:
+def capability_of(function: Any) -> Capability | None:
     """The optional capability a kit test exercises, or None for the required contract."""
     module = sys.modules.get(getattr(function, "__module__", "") or "")
-    return getattr(module, "CAPABILITY", None) if module is not None else None
+    value = getattr(module, "CAPABILITY", None) if module is not None else None
+    if value is None:
+        return None
+    try:
+        return Capability(value)
+    except ValueError:
+        raise TypeError(
+            f"{module.__name__}.CAPABILITY is {value!r}, not a runners_core.capabilities.Capability"
+        ) from None
 
 
 def _check_divergences(cls: type[ServiceContract]) -> None:
@@ -122,16 +136,3 @@ def _mark_kit_tests_async(cls: type) -> None:
             marks = getattr(value, "pytestmark", [])
             if not any(mark.name == "asyncio" for mark in marks):
                 pytest.mark.asyncio(value)
-
-
-def _let_strict_mode_run_async_fixtures(cls: type) -> None:
-    # A backend's `@pytest.fixture async def service` is only run by pytest-asyncio in
-    # auto mode; flag it the way `pytest_asyncio.fixture` does so strict mode runs it too.
-    for name in _ASYNC_FIXTURES:
-        definition = vars(cls).get(name)
-        unwrap = getattr(definition, "_get_wrapped_function", None)
-        if unwrap is None:
-            continue
-        function = getattr(unwrap(), "__func__", unwrap())
-        if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
-            function._force_asyncio_fixture = True

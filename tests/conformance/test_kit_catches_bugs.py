@@ -14,6 +14,7 @@ from tests.conformance.kit_runner import KitRun, run_kit
 
 BROKEN_SUITES = """
 import pytest
+import pytest_asyncio
 
 from runners_core.testing import (
     ArtifactServiceContract, MemoryServiceContract, SessionServiceContract,
@@ -139,13 +140,14 @@ def test_kit_passes_everything_a_broken_backend_does_right(broken_run: KitRun) -
 
 CROSS_PROCESS_SUITES = """
 import pytest
+import pytest_asyncio
 
 from runners_core.testing import SessionServiceContract
 import throwaway_backends as tb
 
 
 class TestJsonFile(SessionServiceContract):
-    @pytest.fixture
+    @pytest_asyncio.fixture
     async def service(self, tmp_path):
         service = tb.JsonFileSessionService(tmp_path / "db")
         yield service
@@ -157,7 +159,7 @@ class TestJsonFile(SessionServiceContract):
 
 
 class TestJsonFileWithoutProcessLock(TestJsonFile):
-    @pytest.fixture
+    @pytest_asyncio.fixture
     async def service(self, tmp_path):
         yield tb.BrokenLockJsonFileSessions(tmp_path / "db")
 

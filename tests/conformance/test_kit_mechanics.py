@@ -17,6 +17,7 @@ IDEMPOTENCY_TESTS = (
 
 MECHANICS_SUITES = f"""
 import pytest
+import pytest_asyncio
 
 from runners_core import InMemorySessionService
 from runners_core.testing import MemoryServiceContract, SessionServiceContract
@@ -44,13 +45,23 @@ class ClaimsLock(InMemorySessionService):
 
 
 class TestClaimedButNoUrl(SessionServiceContract):
-    @pytest.fixture
+    @pytest_asyncio.fixture
     async def service(self):
         yield ClaimsLock()
 
 
 class TestNoServiceFixture(MemoryServiceContract):
     pass
+
+
+class Misspelt(InMemorySessionService):
+    capabilities = frozenset({{"retenton"}})
+
+
+class TestMisspeltCapability(SessionServiceContract):
+    @pytest.fixture
+    def service(self):
+        return Misspelt()
 
 
 class TestExpiringSessions(SessionServiceContract):
@@ -62,7 +73,7 @@ class TestExpiringSessions(SessionServiceContract):
     def ttl_seconds(self):
         return 0.3
 
-    @pytest.fixture
+    @pytest_asyncio.fixture
     async def ttl_service(self, ttl_seconds):
         yield tb.TtlInMemorySessions(ttl=ttl_seconds)
 """
@@ -129,10 +140,19 @@ def test_report_table_is_printed_per_suite(mechanics_run: KitRun) -> None:
 
 
 def test_kit_runs_under_pytest_asyncio_strict_mode(mechanics_run: KitRun) -> None:
-    # The child runs pytest-asyncio in strict mode: async kit tests and a plain
-    # `@pytest.fixture async def service` must still run.
+    # The child runs pytest-asyncio in strict mode: async kit tests and an
+    # `@pytest_asyncio.fixture async def service` run without asyncio_mode=auto.
     passed = [n for n in mechanics_run.passed if n.startswith("TestClaimedButNoUrl::")]
     assert len(passed) > 50, f"only {len(passed)} async kit tests passed in strict mode"
+
+
+def test_a_misspelt_capability_fails_every_test_instead_of_reading_as_unsupported(
+    mechanics_run: KitRun,
+) -> None:
+    failures = mechanics_run.failed_in("TestMisspeltCapability")
+    assert len(failures) > 50, f"only {len(failures)} tests failed"
+    assert all("'retenton', which is not a capability" in m for m in failures.values()), failures
+    assert not [n for n in mechanics_run.passed if n.startswith("TestMisspeltCapability::")]
 
 
 def test_divergence_must_name_a_test_of_the_suite() -> None:

@@ -166,11 +166,26 @@ async def test_an_append_that_cannot_be_stored_changes_nothing(pg_url: str) -> N
     assert loaded.events == [] and loaded.state == {"kept": 1}
 
 
+async def blocked_on_a_lock(admin: psycopg.Connection, application: str) -> None:
+    """Return once a connection of *application* waits for a lock (pg_locks.granted false)."""
+    for _ in range(1200):
+        row = admin.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE a.application_name = %s AND NOT l.granted",
+            [application],
+        ).fetchone()
+        if row and row[0]:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"no connection of {application} ever waited for a lock")
+
+
 async def test_a_lock_held_by_another_service_instance_makes_others_wait_or_fail(
-    pg_url: str,
+    pg_url: str, admin: psycopg.Connection
 ) -> None:
     # Two instances share nothing in this process: only the database can exclude them.
-    holder, other = PostgresSessionService(pg_url), PostgresSessionService(pg_url)
+    url, application = tagged(pg_url)
+    holder, other = PostgresSessionService(pg_url), PostgresSessionService(url)
     try:
         await holder.create_session(app_name="a", user_id="u", session_id="s")
         released, entered = asyncio.Event(), asyncio.Event()
@@ -179,13 +194,13 @@ async def test_a_lock_held_by_another_service_instance_makes_others_wait_or_fail
         async def hold() -> None:
             async with holder.lock_session(app_name="a", user_id="u", session_id="s"):
                 order.append("holder in")
-                entered.set()
                 with pytest.raises(SessionBusyError) as info:
                     async with other.lock_session(
                         app_name="a", user_id="u", session_id="s", timeout=0.2
                     ):
                         pass
                 assert "another process" in str(info.value) and "waited 0.2s" in str(info.value)
+                entered.set()
                 await released.wait()
                 order.append("holder out")
 
@@ -196,7 +211,7 @@ async def test_a_lock_held_by_another_service_instance_makes_others_wait_or_fail
         holding = asyncio.create_task(hold())
         await entered.wait()
         waiting = asyncio.create_task(wait_for_it())
-        await asyncio.sleep(0.5)
+        await blocked_on_a_lock(admin, application)  # the server has it waiting
         assert order == ["holder in"]  # still waiting, no timeout given
         released.set()
         await asyncio.gather(holding, waiting)
@@ -206,8 +221,11 @@ async def test_a_lock_held_by_another_service_instance_makes_others_wait_or_fail
         await other.close()
 
 
-async def test_cancelling_a_wait_for_the_lock_leaves_it_usable(pg_url: str) -> None:
-    holder, other = PostgresSessionService(pg_url), PostgresSessionService(pg_url)
+async def test_cancelling_a_wait_for_the_lock_leaves_it_usable(
+    pg_url: str, admin: psycopg.Connection
+) -> None:
+    url, application = tagged(pg_url)
+    holder, other = PostgresSessionService(pg_url), PostgresSessionService(url)
     try:
         async with holder.lock_session(app_name="a", user_id="u", session_id="s"):
 
@@ -216,7 +234,7 @@ async def test_cancelling_a_wait_for_the_lock_leaves_it_usable(pg_url: str) -> N
                     pass
 
             task = asyncio.create_task(wait_forever())
-            await asyncio.sleep(0.3)
+            await blocked_on_a_lock(admin, application)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
@@ -247,11 +265,12 @@ async def test_deleting_a_session_deletes_its_events_and_only_those(
 
 
 async def test_a_lock_taken_without_waiting_leaves_the_runs_statements_free_to_wait(
-    pg_url: str, pg_schema: str, pg_server: str
+    pg_url: str, pg_schema: str, pg_server: str, admin: psycopg.Connection
 ) -> None:
     """session_busy="reject" takes the lock with timeout 0; the run's appends (on the
     lock's connection) must still wait for row locks like any statement, not fail."""
-    service = PostgresSessionService(pg_url)
+    url, application = tagged(pg_url)
+    service = PostgresSessionService(url)
     blocker = await psycopg.AsyncConnection.connect(pg_server)  # not autocommit: holds a row
     try:
         session = await service.create_session(app_name="a", user_id="u", session_id="s")
@@ -262,7 +281,7 @@ async def test_a_lock_taken_without_waiting_leaves_the_runs_statements_free_to_w
                 )
             )
             append = asyncio.create_task(service.append_event(session, Event(author="agent")))
-            await asyncio.sleep(0.3)  # far longer than the 1 ms that used to leak in
+            await blocked_on_a_lock(admin, application)  # waiting for the row, not failing
             assert not append.done(), "the append did not wait for the row lock"
             await blocker.commit()
             stored = await asyncio.wait_for(append, 30)

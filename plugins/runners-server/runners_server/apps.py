@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runners_core.errors import ConfigError, RunnersError
-from runners_server.locked_runner import ServerRunner
+from runners_core.runner import Runner
 from runners_server.settings import ServerSettings
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class UnknownAppError(RunnersError, LookupError):
 class Apps:
     """The served apps by name, and the services they share."""
 
-    runners: dict[str, ServerRunner]
+    runners: dict[str, Runner]
     session_service: BaseSessionService
     memory_service: BaseMemoryService | None
     artifact_service: BaseArtifactService | None
@@ -55,7 +55,7 @@ class Apps:
     def names(self) -> list[str]:
         return sorted(self.runners)
 
-    def runner(self, app_name: str) -> ServerRunner:
+    def runner(self, app_name: str) -> Runner:
         runner = self.runners.get(app_name)
         if runner is None:
             raise UnknownAppError(app_name, self.names())
@@ -98,14 +98,14 @@ def load_apps(settings: ServerSettings, *, config: Config | None = None) -> Apps
         return service
 
     sessions, memory, artifacts = build("session"), build("memory"), build("artifact")
-    runners: dict[str, ServerRunner] = {}
+    runners: dict[str, Runner] = {}
     for name, agent in agents:
         if name in runners:
             raise ConfigError(
                 f"two agents would be served as app {name!r}; give them different names "
                 "(or serve them from an agents folder, where the folder names the app)"
             )
-        runners[name] = ServerRunner(
+        runners[name] = Runner(
             app_name=name,
             agent=agent,
             session_service=sessions,

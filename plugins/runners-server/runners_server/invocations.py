@@ -21,8 +21,8 @@ from typing import Any
 
 from runners_core.agents.run_config import RunConfig, StreamingMode
 from runners_core.identifiers import validate_id
+from runners_core.runner import Runner
 from runners_core.sessions.session import GetSessionConfig
-from runners_server.locked_runner import ServerRunner
 from runners_server.requests import RunAgentRequest
 
 _END = object()
@@ -49,7 +49,7 @@ class Invocation:
 
     def __init__(
         self,
-        runner: ServerRunner,
+        runner: Runner,
         req: RunAgentRequest,
         busy: BusyPolicy,
         *,
@@ -164,7 +164,7 @@ class Invocation:
         return [e for e in mine if e.author != "user"]
 
 
-def _missing(runner: ServerRunner, req: RunAgentRequest) -> Exception:
+def _missing(runner: Runner, req: RunAgentRequest) -> Exception:
     from runners_core.errors import SessionNotFoundError
 
     return SessionNotFoundError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from runners_core.artifacts.base import BaseArtifactService
+from runners_core.capabilities import Capability
 from runners_core.config import load_config
 from runners_core.content import Part
 from runners_core.hookspecs import hookimpl
@@ -15,7 +16,7 @@ from runners_core.retention import RetentionPolicy, prune
 from runners_core.sessions.in_memory import InMemorySessionService
 from runners_core.testing.artifacts.suite import ArtifactSuite
 
-CAPABILITY = "retention"
+CAPABILITY = Capability.RETENTION
 
 
 class Retention(ArtifactSuite):

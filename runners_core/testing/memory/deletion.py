@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from runners_core.capabilities import Capability
 from runners_core.memory.base import BaseMemoryService
 from runners_core.testing.builders import unique
 from runners_core.testing.memory.suite import MemorySuite, texts
 
-CAPABILITY = "delete"
+CAPABILITY = Capability.DELETE
 
 
 class Deletion(MemorySuite):

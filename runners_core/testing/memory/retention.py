@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from runners_core.capabilities import Capability
 from runners_core.errors import ValidationError
 from runners_core.memory.base import BaseMemoryService
 from runners_core.paging import encode_page_token
 from runners_core.testing.builders import unique
 from runners_core.testing.memory.suite import MemorySuite
 
-CAPABILITY = "retention"
+CAPABILITY = Capability.RETENTION
 
 
 class Retention(MemorySuite):

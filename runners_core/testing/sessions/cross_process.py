@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
+from runners_core.capabilities import Capability
 from runners_core.sessions.base import BaseSessionService
 from runners_core.sessions.session import Session
 from runners_core.testing.contract import UNTESTABLE
 from runners_core.testing.sessions.suite import SessionSuite, ids, key_of
 
-CAPABILITY = "cross_process_lock"
+CAPABILITY = Capability.CROSS_PROCESS_LOCK
 
 PROCESSES = 4
 EVENTS_PER_PROCESS = 25

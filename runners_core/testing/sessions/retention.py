@@ -7,11 +7,12 @@ frees the ids: the same event may be appended again afterwards.
 
 from __future__ import annotations
 
+from runners_core.capabilities import Capability
 from runners_core.sessions.base import BaseSessionService
 from runners_core.testing.builders import agent_event, unique
 from runners_core.testing.sessions.suite import SessionSuite, ids, key_of, paged_event_ids
 
-CAPABILITY = "retention"
+CAPABILITY = Capability.RETENTION
 
 
 class Retention(SessionSuite):

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from runners_core.capabilities import Capability
 from runners_core.errors import SessionNotFoundError
 from runners_core.sessions.base import BaseSessionService
 from runners_core.testing.builders import user_event
 from runners_core.testing.contract import UNTESTABLE
 from runners_core.testing.sessions.suite import SessionSuite, ids, key_of
 
-CAPABILITY = "ttl"
+CAPABILITY = Capability.TTL
 
 REFRESHES = 8
 
