@@ -29,6 +29,8 @@ from runners_core.sessions.storable import check_storable, check_value
 
 DEFAULT_SEARCH_LIMIT = 10  # ADK's in-memory service returns at most 10 memories too
 MAX_SEARCH_LIMIT = 1000  # a larger limit is taken as this one
+MemoryCursor = tuple[float, str, str]
+"""Where a page of ``list_memories`` resumes: the last record's (timestamp, user_id, id)."""
 # Scripts written without spaces between words: Thai, Japanese kana, CJK ideographs.
 _NO_SPACE = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NO_SPACE_CHAR = re.compile(f"[{_NO_SPACE}]")
@@ -289,12 +291,7 @@ class BaseMemoryService(ABC):
         raise _not_implemented(self, "_delete")
 
     async def _list_records(
-        self,
-        *,
-        app_name: str,
-        before: float | None,
-        limit: int,
-        after: tuple[float, str, str] | None,
+        self, *, app_name: str, before: float | None, limit: int, after: MemoryCursor | None
     ) -> list[tuple[str, MemoryRecord]]:
         """Up to *limit* ``(user_id, record)`` of the app (all users) ordered by
         (timestamp, user_id, id), after the cursor *after* (None for the first page),

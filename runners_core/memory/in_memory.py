@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
+from runners_core.memory.base import (
+    BaseMemoryService,
+    MemoryCursor,
+    MemoryRecord,
+    index_terms,
+    tokenize,
+)
 
 
 class InMemoryMemoryService(BaseMemoryService):
@@ -47,12 +53,7 @@ class InMemoryMemoryService(BaseMemoryService):
                 del bucket[key]
 
     async def _list_records(
-        self,
-        *,
-        app_name: str,
-        before: float | None,
-        limit: int,
-        after: tuple[float, str, str] | None,
+        self, *, app_name: str, before: float | None, limit: int, after: MemoryCursor | None
     ) -> list[tuple[str, MemoryRecord]]:
         rows = sorted(
             (record.timestamp, user_id, record.id, record)

@@ -16,6 +16,7 @@ from pydantic_core import to_json
 
 from runners_core.memory.base import (
     BaseMemoryService,
+    MemoryCursor,
     MemoryRecord,
     has_no_space_script,
     tokenize,
@@ -147,12 +148,7 @@ class PostgresMemoryService(PostgresService, BaseMemoryService):
         await self._db.execute("deleting memories", _DELETE, params)
 
     async def _list_records(
-        self,
-        *,
-        app_name: str,
-        before: float | None,
-        limit: int,
-        after: tuple[float, str, str] | None,
+        self, *, app_name: str, before: float | None, limit: int, after: MemoryCursor | None
     ) -> list[tuple[str, MemoryRecord]]:
         after_ts, after_user, after_id = after or (None, None, None)
         params = {

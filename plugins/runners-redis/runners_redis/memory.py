@@ -14,7 +14,13 @@ import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from runners_core.memory.base import BaseMemoryService, MemoryRecord, index_terms, tokenize
+from runners_core.memory.base import (
+    BaseMemoryService,
+    MemoryCursor,
+    MemoryRecord,
+    index_terms,
+    tokenize,
+)
 from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace
 from runners_redis.scripts import LuaScript
@@ -149,12 +155,7 @@ class RedisMemoryService(BaseMemoryService):
             await DELETE(client, (), [base, memory_id or "", session_id or ""])
 
     async def _list_records(
-        self,
-        *,
-        app_name: str,
-        before: float | None,
-        limit: int,
-        after: tuple[float, str, str] | None,
+        self, *, app_name: str, before: float | None, limit: int, after: MemoryCursor | None
     ) -> list[tuple[str, MemoryRecord]]:
         # Redis has no index across users: every page reads the app's record hashes.
         # Retention and export walk an app once, so this stays linear per page.

@@ -17,6 +17,7 @@ from pydantic_core import to_json
 
 from runners_core.memory.base import (
     BaseMemoryService,
+    MemoryCursor,
     MemoryRecord,
     has_no_space_script,
     tokenize,
@@ -137,12 +138,7 @@ class SqliteMemoryService(DatabaseOwner, BaseMemoryService):
         await self._db.write("deleting memories", delete)
 
     async def _list_records(
-        self,
-        *,
-        app_name: str,
-        before: float | None,
-        limit: int,
-        after: tuple[float, str, str] | None,
+        self, *, app_name: str, before: float | None, limit: int, after: MemoryCursor | None
     ) -> list[tuple[str, MemoryRecord]]:
         sql = (
             "SELECT user_id, id, session_id, author, timestamp, text, content, custom_metadata "
