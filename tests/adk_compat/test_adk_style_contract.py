@@ -38,6 +38,8 @@ class TestAdkStyleSessions(SessionServiceContract):
         "test_list_sessions_of_one_user": BEYOND_ADK + "paged list_sessions",
         "test_list_sessions_paging_survives_concurrent_creates": BEYOND_ADK + "paged list_sessions",
         "test_bad_page_token_raises_validation_error": BEYOND_ADK + "paged list_sessions",
+        "test_forged_page_tokens_raise_validation_error_naming_the_token": BEYOND_ADK
+        + "paged list_sessions",
         "test_bad_page_size_raises_validation_error": BEYOND_ADK + "paged list_sessions",
         "test_app_and_user_state_outlive_their_sessions": "derived from list_sessions: with "
         "no session left there is none to read app and user state from",
@@ -61,6 +63,7 @@ class TestAdkStyleMemory(MemoryServiceContract):
             )
         },
         "test_limit_caps_results": BEYOND_ADK + "search_memory(limit=...)",
+        "test_limit_is_normalised_alike_everywhere": BEYOND_ADK + "search_memory(limit=...)",
         # ADK's base raises NotImplementedError for these unless a service adds them.
         "test_content_round_trips": "ADK's add_events_to_memory is optional; not implemented",
         "test_add_events_to_memory_adds_a_delta": "ADK's add_events_to_memory is optional; "
