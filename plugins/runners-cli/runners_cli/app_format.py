@@ -32,7 +32,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter, field_serializer, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from runners_cli.line_files import LineFormatError, StrictLine
+from runners_cli.line_files import (
+    LineFormatError,
+    StrictLine,
+    numbered_lines,
+    refuse_newer_version,
+)
 from runners_core.events import Event
 
 FORMAT = "runners-core/app"
@@ -213,7 +218,7 @@ def read_lines(lines: Iterable[str]) -> Iterator[tuple[int, HeaderLine | BodyLin
     end: EndLine | None = None
     number = 0
     previous = ""
-    for number, text in _numbered(lines):
+    for number, text in numbered_lines(lines, AppFormatError):
         if not text.strip():
             continue
         if end is not None:
@@ -266,13 +271,7 @@ def _header(number: int, text: str) -> HeaderLine:
             "; this is not a runners app export (a 'runners sessions export' file is imported "
             "with 'runners sessions import')",
         )
-    version = raw.get("version")
-    if isinstance(version, int) and version > VERSION:
-        raise AppFormatError(
-            number,
-            f"the file uses format version {version}, newer than this runners-core "
-            f"understands ({VERSION}); upgrade runners-core to import it",
-        )
+    refuse_newer_version(number, raw, AppFormatError)
     try:
         return HeaderLine.model_validate(raw)
     except PydanticValidationError as exc:
@@ -286,17 +285,3 @@ def _problem(exc: PydanticValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors()[:3]
     )
-
-
-def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    iterator = iter(lines)
-    number = 0
-    while True:
-        number += 1
-        try:
-            text = next(iterator)
-        except StopIteration:
-            return
-        except UnicodeDecodeError:
-            raise AppFormatError(number, "is not UTF-8 text") from None
-        yield number, text

@@ -41,7 +41,12 @@ from typing import IO, Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from runners_cli.line_files import LineFormatError, StrictLine
+from runners_cli.line_files import (
+    LineFormatError,
+    StrictLine,
+    numbered_lines,
+    refuse_newer_version,
+)
 from runners_core.errors import RunnersError, SessionExistsError
 from runners_core.events import Event
 from runners_core.sessions.base import BaseSessionService, check_event
@@ -234,32 +239,11 @@ def _check_header(number: int, text: str) -> HeaderLine:
             f'the first line must be the header {{"type": "header", "format": "{FORMAT}"'
             ", ...}; this is not a runners sessions export",
         )
-    version = raw.get("version")
-    if isinstance(version, int) and version > VERSION:
-        raise ExportFormatError(
-            number,
-            f"the file uses format version {version}, newer than this runners-core "
-            f"understands ({VERSION}); upgrade runners-core to import it",
-        )
+    refuse_newer_version(number, raw, ExportFormatError)
     try:
         return HeaderLine.model_validate(raw)
     except PydanticValidationError as exc:
         raise ExportFormatError(number, f"bad header: {_problem(exc)}") from None
-
-
-def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """1-based numbered lines; undecodable bytes become a format error for that line."""
-    iterator = iter(lines)
-    number = 0
-    while True:
-        number += 1
-        try:
-            text = next(iterator)
-        except StopIteration:
-            return
-        except UnicodeDecodeError:
-            raise ExportFormatError(number, "is not UTF-8 text") from None
-        yield number, text
 
 
 def read_export(lines: Iterable[str]) -> Iterator[ExportedSession]:
@@ -284,7 +268,7 @@ def read_export(lines: Iterable[str]) -> Iterator[ExportedSession]:
             )
         return session
 
-    for number, text in _numbered(lines):
+    for number, text in numbered_lines(lines, ExportFormatError):
         if not text.strip():
             continue
         if not header_seen:
