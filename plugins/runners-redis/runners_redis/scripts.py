@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import NoScriptError
 
 
@@ -30,6 +31,33 @@ class LuaScript:
         except NoScriptError:
             # A restarted or different server: load it (EVAL caches it) and run it.
             return await client.eval(self.source, len(keys), *keys, *args)
+
+    async def read(self, client: Redis, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
+        """Run it as :meth:`__call__` does, on a connection taken from *client*'s pool.
+
+        For the hot reads (a session load): redis-py's per-command wrapper (timing and
+        error bookkeeping around the retry loop) costs about as much client CPU as
+        sending the command; this keeps the pool, the retry policy and the reply parser.
+        """
+        pool = client.connection_pool
+        connection = await pool.get_connection()
+        try:
+            return await connection.retry.call_with_retry(
+                lambda: self._exchange(connection, keys, args),
+                lambda _error: connection.disconnect(),
+            )
+        finally:
+            await pool.release(connection)
+
+    async def _exchange(
+        self, connection: AbstractConnection, keys: Sequence[str], args: Sequence[Any]
+    ) -> Any:
+        await connection.send_command("EVALSHA", self.sha, len(keys), *keys, *args)
+        try:
+            return await connection.read_response()
+        except NoScriptError:
+            await connection.send_command("EVAL", self.source, len(keys), *keys, *args)
+            return await connection.read_response()
 
     async def load(self, client: Redis) -> None:
         """Make sure the server has the script, so pipelines can run it by digest."""

@@ -80,59 +80,72 @@ return 1
 """,
 )
 
+# scopes(): the session, app and user state hashes (KEYS[2], KEYS[4], KEYS[5]) as one
+# JSON array of three objects. The values are stored as JSON already, so the client
+# parses one document instead of every value apart.
+_SCOPES = """
+local function object(key)
+  local flat = redis.call('HGETALL', key)
+  local parts = {}
+  for i = 1, #flat, 2 do parts[#parts + 1] = cjson.encode(flat[i]) .. ':' .. flat[i + 1] end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+local function scopes()
+  return '[' .. object(KEYS[2]) .. ',' .. object(KEYS[4]) .. ',' .. object(KEYS[5]) .. ']'
+end
+"""
+
 LOAD = LuaScript(
     "load_session",
-    """
+    _SCOPES
+    + """
 -- KEYS: meta state events app_state user_state
--- ARGV: num_recent (-1: all) after_timestamp ('' : none)
--- Returns false if missing, else {updated, state, app_state, user_state, events}.
+-- ARGV: num_recent (-1: all) after_timestamp
+-- Returns false if missing, else {updated, scopes, event...} (one flat reply).
 local updated = redis.call('HGET', KEYS[1], 'updated')
 if not updated then return false end
 local n = redis.call('LLEN', KEYS[3])
 local first = 0
 local recent = tonumber(ARGV[1])
 if recent >= 0 then first = math.max(0, n - recent) end
-local events
-if ARGV[2] == '' then
-  events = first < n and redis.call('LRANGE', KEYS[3], first, n - 1) or {}
-else
-  -- Keep the trailing run of events at or after the timestamp: scan from the tail.
-  local after = tonumber(ARGV[2])
-  local tail = {}
-  local stop = n
-  local done = false
-  while stop > first and not done do
-    local start = math.max(first, stop - 64)
-    local chunk = redis.call('LRANGE', KEYS[3], start, stop - 1)
-    for k = #chunk, 1, -1 do
-      if cjson.decode(chunk[k]).timestamp < after then done = true break end
-      tail[#tail + 1] = chunk[k]
-    end
-    stop = start
+-- Keep the trailing run of events at or after the timestamp: scan from the tail.
+local after = tonumber(ARGV[2])
+local tail = {}
+local stop = n
+local done = false
+while stop > first and not done do
+  local start = math.max(first, stop - 64)
+  local chunk = redis.call('LRANGE', KEYS[3], start, stop - 1)
+  for k = #chunk, 1, -1 do
+    if cjson.decode(chunk[k]).timestamp < after then done = true break end
+    tail[#tail + 1] = chunk[k]
   end
-  events = {}
-  for k = #tail, 1, -1 do events[#events + 1] = tail[k] end
+  stop = start
 end
-return {updated, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[4]),
-        redis.call('HGETALL', KEYS[5]), events}
+local reply = {updated, scopes()}
+for k = #tail, 1, -1 do reply[#reply + 1] = tail[k] end
+return reply
 """,
 )
 
 LOAD_TAIL = LuaScript(
     "load_session_tail",
-    """
+    _SCOPES
+    + """
 -- KEYS: meta state events app_state user_state
 -- ARGV: tail (how many of the newest events to return)
--- Returns false if missing, else {updated, state, app_state, user_state, count, events}:
+-- Returns false if missing, else {updated, count, scopes, event...} (one flat reply):
 -- the older events are read by index later (appends only add higher ones).
 local updated = redis.call('HGET', KEYS[1], 'updated')
 if not updated then return false end
 local n = redis.call('LLEN', KEYS[3])
+local reply = {updated, n, scopes()}
 local tail = tonumber(ARGV[1])
-local events = {}
-if tail > 0 and n > 0 then events = redis.call('LRANGE', KEYS[3], -tail, -1) end
-return {updated, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[4]),
-        redis.call('HGETALL', KEYS[5]), n, events}
+if tail > 0 and n > 0 then
+  local events = redis.call('LRANGE', KEYS[3], -tail, -1)
+  for k = 1, #events do reply[k + 3] = events[k] end
+end
+return reply
 """,
 )
 

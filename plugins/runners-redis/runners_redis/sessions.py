@@ -150,31 +150,32 @@ class RedisSessionService(BaseSessionService):
             # The window is found by reading timestamps from the tail: fetched whole.
             args = [-1 if num_recent_events is None else num_recent_events]
             async with self._connections.client() as client:
-                reply = await LOAD(client, script_keys, [*args, encode_float(after_timestamp)])
-            if reply is None:
+                reply = await LOAD.read(client, script_keys, [*args, encode_float(after_timestamp)])
+            if not reply:
                 return None
-            updated, state, app_state, user_state, payloads = reply
+            updated, scopes, *payloads = reply
             events = self.history(payloads)
         else:
             wanted = _TAIL if num_recent_events is None else min(_TAIL, num_recent_events)
             async with self._connections.client() as client:
-                reply = await LOAD_TAIL(client, script_keys, [wanted])
-            if reply is None:
+                reply = await LOAD_TAIL.read(client, script_keys, [wanted])
+            if not reply:
                 return None
-            updated, state, app_state, user_state, count, payloads = reply
+            updated, count, scopes, *payloads = reply
             window = count if num_recent_events is None else min(count, num_recent_events)
             older = max(0, window - len(payloads))
             loader = None
             if older:
                 loader = self._older_loader(keys.events, count - window, older, payloads[0])
             events = self.history(payloads, older=older, loader=loader)
+        state, app_state, user_state = json.loads(scopes)
         return StoredSession(
             id=session_id,
             app_name=app_name,
             user_id=user_id,
-            state=decode_hash(state),
-            app_state=decode_hash(app_state),
-            user_state=decode_hash(user_state),
+            state=state,
+            app_state=app_state,
+            user_state=user_state,
             last_update_time=float(updated),
             events=events,
         )

@@ -56,6 +56,33 @@ async def test_create_and_get_round_trip_with_scopes(sessions: RedisSessionServi
     assert await sessions.get_session(app_name="shop", user_id="cid", session_id="s1") is None
 
 
+async def test_state_keys_that_need_json_escaping_load_back(
+    sessions: RedisSessionService,
+) -> None:
+    # A load returns the three state hashes as one JSON document built on the server,
+    # so the keys are escaped there: quotes, backslashes, control and non-ASCII text.
+    state = {
+        'a"b\\c/d': 1,
+        "ünï €😀": [1.5, None, {"x": "y"}],
+        "tab\tnl\n": "v\u2028",
+        "": True,
+        'app:é"': 2.0e300,
+        "user:\\": -0.0,
+    }
+    await sessions.create_session(app_name="esc", user_id="u", session_id="s", state=state)
+    await sessions.append_event(
+        (await sessions.get_session(app_name="esc", user_id="u", session_id="s")),
+        agent_event(delta={"\u0001k": {"nested": "\\"}}),
+    )
+    for config in (None, GetSessionConfig(after_timestamp=0.0)):
+        loaded = await sessions.get_session(
+            app_name="esc", user_id="u", session_id="s", config=config
+        )
+        assert loaded is not None
+        assert loaded.state == {**state, "\u0001k": {"nested": "\\"}}
+        assert len(loaded.events) == 1
+
+
 async def test_create_with_taken_id_fails_and_changes_nothing(
     sessions: RedisSessionService,
 ) -> None:
