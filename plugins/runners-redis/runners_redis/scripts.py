@@ -10,6 +10,9 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import NoScriptError
 
+_PACKED_LIMIT = 1024
+"""How many packed read commands a script keeps (a few hundred bytes each)."""
+
 
 class LuaScript:
     """A Lua script sent once per server and afterwards run by its SHA1 digest.
@@ -22,6 +25,10 @@ class LuaScript:
         self.name = name
         self.source = source
         self.sha = hashlib.sha1(source.encode()).hexdigest()
+        # The wire form of recent read commands: a session's load repeats the same
+        # command (its keys and tail size), and packing it costs about as much client
+        # CPU as the rest of the call's Python. Bounded; only bytes, no connection state.
+        self._packed: dict[tuple[Any, ...], Any] = {}
 
     async def __call__(
         self, client: Redis, keys: Sequence[str] = (), args: Sequence[Any] = ()
@@ -37,7 +44,8 @@ class LuaScript:
 
         For the hot reads (a session load): redis-py's per-command wrapper (timing and
         error bookkeeping around the retry loop) costs about as much client CPU as
-        sending the command; this keeps the pool, the retry policy and the reply parser.
+        sending the command; this keeps the pool, the retry policy and the reply parser,
+        and reuses the packed command when the same read repeats.
         """
         pool = client.connection_pool
         connection = await pool.get_connection()
@@ -52,7 +60,14 @@ class LuaScript:
     async def _exchange(
         self, connection: AbstractConnection, keys: Sequence[str], args: Sequence[Any]
     ) -> Any:
-        await connection.send_command("EVALSHA", self.sha, len(keys), *keys, *args)
+        command = ("EVALSHA", self.sha, len(keys), *keys, *args)
+        cached = (connection.encoder.encoding, *command)  # services may differ in encoding
+        packed = self._packed.get(cached)
+        if packed is None:
+            if len(self._packed) >= _PACKED_LIMIT:
+                self._packed.clear()
+            packed = self._packed[cached] = connection.pack_command(*command)
+        await connection.send_packed_command(packed)
         try:
             return await connection.read_response()
         except NoScriptError:
