@@ -83,6 +83,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         ("0002_state_rows.sql", _copy_state_documents, "0002_drop_state_documents.sql"),
     ),
     Migration(3, "event count per session (lazy history)", ("0003_event_count.sql",)),
+    Migration(
+        4,
+        "events in one B-tree; appends leave the session row alone",
+        ("0004_append_one_btree.sql",),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

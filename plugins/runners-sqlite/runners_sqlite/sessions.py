@@ -2,10 +2,12 @@
 
 An append takes the write lock (``BEGIN IMMEDIATE``), numbers the event after the
 session's last one, skips it if its id is already stored (idempotent re-append)
-and otherwise upserts the keys of its scoped state deltas and the session's
-update time, then commits: all of it or none of it. A load reads one snapshot:
-the state and only the newest events (walking the ``(session_pk, seq)`` index from
-the end), so it costs the same at any history length. Older events are read, in one
+and otherwise upserts the keys of its scoped state deltas, then commits: all of it
+or none of it. It leaves the session's row alone (one page less per commit): the
+session's update time and event count are the row's plus what the events appended
+since add (see ``_counted``). A load reads one snapshot: the state and only the
+newest events (walking the ``(session_pk, seq)`` key from the end), so it costs
+the same at any history length. Older events are read, in one
 query, only if something reads that far back in the loaded session (the runner
 never does); events are decoded as they are read.
 """
@@ -37,14 +39,15 @@ from runners_sqlite.settings import parse_url
 
 _SESSION_OPTIONS = ("max_event_bytes",)
 _FIND = "SELECT pk, update_time FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
-_FIND_FOR_APPEND = (
-    "SELECT pk, (SELECT coalesce(max(seq), 0) FROM events WHERE session_pk = sessions.pk) "
-    "FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
+# A session row with what its appends since the last non-append write add (schema v4):
+# the newest event's seq and timestamp (see _counted).
+_WITH_NEWEST = (
+    "SELECT s.pk, s.user_id, s.id, s.update_time, s.base_seq, s.base_count, e.seq, e.timestamp "
+    "FROM sessions s "
+    "LEFT JOIN events e ON e.session_pk = s.pk "
+    "AND e.seq = (SELECT max(seq) FROM events WHERE session_pk = s.pk) "
 )
-_FIND_COUNTED = (
-    "SELECT pk, update_time, event_count FROM sessions "
-    "WHERE app_name = ? AND user_id = ? AND id = ?"
-)
+_FIND_COUNTED = _WITH_NEWEST + "WHERE s.app_name = ? AND s.user_id = ? AND s.id = ?"
 # The newest event older than the bound: walks back from the end, so it reads only
 # the events that will be returned (plus this one).
 _FLOOR_SEQ = (
@@ -53,9 +56,14 @@ _FLOOR_SEQ = (
 _COUNT_AFTER = "SELECT count(*) FROM events WHERE session_pk = ? AND seq > ?"
 # The newest events, newest first.
 _NEWEST = "SELECT seq, payload FROM events WHERE session_pk = ? ORDER BY seq DESC LIMIT ?"
+# One statement finds the session, numbers the event after its last one (never reusing
+# a seq, even of deleted events: base_seq) and inserts it; nothing comes back when the
+# session is missing or the event id is already stored.
 _INSERT_EVENT = (
     "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_pk, event_id) DO NOTHING"
+    "SELECT pk, max(base_seq, coalesce((SELECT max(seq) FROM events WHERE session_pk = sessions.pk), 0)) "
+    "+ 1, ?, ?, ?, ? FROM sessions WHERE app_name = ? AND user_id = ? AND id = ? "
+    "ON CONFLICT (session_pk, event_id) DO NOTHING RETURNING session_pk"
 )
 # The *count* events before a seq, oldest first (the older part of a load).
 _OLDER = (
@@ -68,12 +76,11 @@ _PAGE_OF_EVENTS = (
     "SELECT seq, payload FROM events WHERE session_pk = ? AND seq > ? ORDER BY seq LIMIT ?"
 )
 _LIST = (
-    "SELECT pk, user_id, id, update_time FROM sessions "
-    "WHERE app_name = ? AND (user_id, id) > (?, ?) ORDER BY user_id, id LIMIT ?"
+    _WITH_NEWEST + "WHERE s.app_name = ? AND (s.user_id, s.id) > (?, ?) "
+    "ORDER BY s.user_id, s.id LIMIT ?"
 )
 _LIST_FOR_USER = (
-    "SELECT pk, user_id, id, update_time FROM sessions "
-    "WHERE app_name = ? AND user_id = ? AND id > ? ORDER BY id LIMIT ?"
+    _WITH_NEWEST + "WHERE s.app_name = ? AND s.user_id = ? AND s.id > ? ORDER BY s.id LIMIT ?"
 )
 # Page-wide state reads take their keys as one JSON array parameter (no variable limit).
 _STATES_OF = (
@@ -205,7 +212,8 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             row = conn.execute(_FIND_COUNTED, (app_name, user_id, session_id)).fetchone()
             if row is None:
                 return None
-            pk, update_time, window = row
+            pk, *_ = row
+            window, update_time = _counted(row)
             if num_recent_events is not None:
                 window = min(window, num_recent_events)
             if after_timestamp is not None and window:
@@ -254,7 +262,7 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             else:
                 shown = _user_page(conn, app_name, user_id, after_user, after_id, limit)
             pks = [pk for pk, *_ in shown]
-            users = sorted({uid for _, uid, _, _ in shown})
+            users = sorted({uid for _, uid, *_ in shown})
             session_states: dict[int, dict[str, Any]] = {pk: {} for pk in pks}
             for pk, key, value in conn.execute(_STATES_OF, (_json_list(pks),)):
                 session_states[pk][key] = json.loads(value)
@@ -264,15 +272,15 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
             app_state = state_tables.read_app(conn, app_name) if shown else {}
             return [
                 StoredSession(
-                    id=sid,
+                    id=row[2],
                     app_name=app_name,
-                    user_id=uid,
-                    state=session_states[pk],
+                    user_id=row[1],
+                    state=session_states[row[0]],
                     app_state=dict(app_state),
-                    user_state=dict(user_states[uid]),
-                    last_update_time=update_time,
+                    user_state=dict(user_states[row[1]]),
+                    last_update_time=_counted(row)[1],
                 )
-                for pk, uid, sid, update_time in shown
+                for row in shown
             ]
 
         return await self._db.read("listing sessions", page)
@@ -306,10 +314,11 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
         ids = list(event_ids)
 
         def delete(conn: sqlite3.Connection) -> int:
-            row = conn.execute(_FIND, (app_name, user_id, session_id)).fetchone()
+            row = conn.execute(_FIND_COUNTED, (app_name, user_id, session_id)).fetchone()
             if row is None:
                 return 0
             pk, deleted = row[0], 0
+            count, update_time = _counted(row)
             # Within SQLite's limit on bound parameters per statement.
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
@@ -319,8 +328,12 @@ class SqliteSessionService(DatabaseOwner, BaseSessionService):
                     (pk, *chunk),
                 ).rowcount
             if deleted:
+                # The row takes over what the appends supplied: seqs stay unused below
+                # base_seq, and the update time is not set back by deleting the newest.
                 conn.execute(
-                    "UPDATE sessions SET event_count = event_count - ? WHERE pk = ?", (deleted, pk)
+                    "UPDATE sessions SET base_seq = ?, base_count = ?, update_time = ? "
+                    "WHERE pk = ?",
+                    (max(row[4], row[6] or 0), count - deleted, update_time, pk),
                 )
             return deleted
 
@@ -363,17 +376,13 @@ def _append_one(
 ) -> bool:
     """Store one event and apply its deltas inside the caller's transaction."""
     event = rows.record.event
-    row = conn.execute(_FIND_FOR_APPEND, (app_name, user_id, session_id)).fetchone()
-    if row is None:
-        raise missing_session(app_name, user_id, session_id)
-    pk, last = row
-    values = (pk, last + 1, event.id, event.invocation_id, event.timestamp, rows.record.json)
-    if conn.execute(_INSERT_EVENT, values).rowcount == 0:
+    values = (event.id, event.invocation_id, event.timestamp, rows.record.json)
+    inserted = conn.execute(_INSERT_EVENT, (*values, app_name, user_id, session_id)).fetchall()
+    if not inserted:
+        if conn.execute(_FIND, (app_name, user_id, session_id)).fetchone() is None:
+            raise missing_session(app_name, user_id, session_id)
         return False  # already stored: a retry changes nothing
-    conn.execute(
-        "UPDATE sessions SET update_time = ?, event_count = event_count + 1 WHERE pk = ?",
-        (event.timestamp, pk),
-    )
+    pk = inserted[0][0]
     scoped = (rows.session, rows.app, rows.user)
     if rows.record.has_ops:  # read and written under this transaction's write lock
         scoped = state_tables.apply_ops(conn, rows.record, app_name, user_id, pk)
@@ -387,6 +396,18 @@ def _append_one(
         user=scoped[2],
     )
     return True
+
+
+def _counted(row: Sequence[Any]) -> tuple[int, float]:
+    """A session's event count and update time from a :data:`_WITH_NEWEST` row.
+
+    The row holds them as of its last non-append write; every event above ``base_seq``
+    was appended since (seqs are given in order), the newest one last.
+    """
+    _, _, _, update_time, base_seq, base_count, newest_seq, newest_time = row
+    if newest_seq is None or newest_seq <= base_seq:
+        return base_count, update_time
+    return base_count + newest_seq - base_seq, newest_time
 
 
 def _user_page(

@@ -12,8 +12,9 @@ import pytest
 from runners_sqlite import SqliteSessionService
 from runners_sqlite.sessions import (
     _COUNT_AFTER,
-    _FIND_FOR_APPEND,
+    _FIND_COUNTED,
     _FLOOR_SEQ,
+    _INSERT_EVENT,
     _NEWEST,
     _OLDER,
 )
@@ -145,14 +146,15 @@ async def test_history_queries_walk_the_index(sessions: SqliteSessionService) ->
             (_OLDER, (1, 40, 8)),
             (_FLOOR_SEQ, (1, 0.0)),
             (_COUNT_AFTER, (1, 5)),
-            (_FIND_FOR_APPEND, ("a", "u", "s")),
+            (_FIND_COUNTED, ("a", "u", "s")),
+            (_INSERT_EVENT, ("e", "i", 0.0, "{}", "a", "u", "s")),
         ):
             rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
             found.extend(row[-1] for row in rows)
         return found
 
     steps = await sessions.database.read("explaining", plans)
-    assert not [s for s in steps if s.startswith("SCAN events")], steps
+    assert not [s for s in steps if s.startswith(("SCAN events", "SCAN e", "SCAN sessions"))], steps
 
 
 async def test_a_writer_waits_for_another_connections_write_lock(
@@ -268,3 +270,28 @@ async def test_one_service_serves_runs_on_several_threads_and_loops(db_url: str)
         assert texts[start + 1 : start + 3] == ["step 0", "step 1"]
     await runner.close()
     await service.close()
+
+
+async def test_deleting_events_keeps_count_update_time_and_seqs(
+    sessions: SqliteSessionService, db_path: Path
+) -> None:
+    # Appends leave the session row alone; delete_events must hand the row what they
+    # supplied, so the count, the update time and the seq numbering stay right after it.
+    session = await sessions.create_session(**KEY)
+    for i in range(1, 6):
+        await sessions.append_event(session, user(i, timestamp=1000.0 + i))
+    assert await sessions.delete_events(**KEY, event_ids=["e2", "e5"]) == 2
+    loaded = await sessions.get_session(**KEY)
+    assert loaded is not None
+    assert [e.id for e in loaded.events] == ["e1", "e3", "e4"]
+    assert loaded.last_update_time == 1005.0  # deleting the newest does not set it back
+    await sessions.append_event(loaded, user(6, timestamp=1006.0))
+    again = await sessions.get_session(**KEY)
+    assert again is not None
+    assert ([e.id for e in again.events], len(again.events)) == (["e1", "e3", "e4", "e6"], 4)
+    assert again.last_update_time == 1006.0
+    with sqlite3.connect(db_path) as conn:
+        seqs = [s for (s,) in conn.execute("SELECT seq FROM events ORDER BY seq")]
+    assert seqs == [1, 3, 4, 6]  # a deleted event's seq is never given again
+    listed = await sessions.list_sessions(app_name="app", user_id="u")
+    assert [s.last_update_time for s in listed.sessions] == [1006.0]
