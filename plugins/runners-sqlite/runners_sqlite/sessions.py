@@ -61,8 +61,9 @@ _NEWEST = "SELECT seq, payload FROM events WHERE session_pk = ? ORDER BY seq DES
 # session is missing or the event id is already stored.
 _INSERT_EVENT = (
     "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
-    "SELECT pk, max(base_seq, coalesce((SELECT max(seq) FROM events WHERE session_pk = sessions.pk), 0)) "
-    "+ 1, ?, ?, ?, ? FROM sessions WHERE app_name = ? AND user_id = ? AND id = ? "
+    "SELECT pk, max(base_seq, coalesce((SELECT max(seq) FROM events "
+    "WHERE session_pk = sessions.pk), 0)) + 1, ?, ?, ?, ? "
+    "FROM sessions WHERE app_name = ? AND user_id = ? AND id = ? "
     "ON CONFLICT (session_pk, event_id) DO NOTHING RETURNING session_pk"
 )
 # The *count* events before a seq, oldest first (the older part of a load).

@@ -212,3 +212,38 @@ def test_the_fixture_script_writes_a_v1_database(tmp_path: Path) -> None:
     assert versions(out) == [1]
     with sqlite3.connect(out) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (3,)
+
+
+async def test_a_v3_session_with_deleted_events_keeps_its_count_and_update_time(
+    tmp_path: Path,
+) -> None:
+    # v4 moves the count from the session row to base_count + the events appended since:
+    # a v3 session whose middle and newest events were deleted must read back unchanged.
+    path = tmp_path / "v3.db"
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        migrations_module.migrate(conn, path, target=3)
+        conn.execute(
+            "INSERT INTO sessions (app_name, user_id, id, create_time, update_time, event_count) "
+            "VALUES ('a', 'u', 's', 100.0, 105.0, 3)"
+        )
+        for seq in (1, 3, 4):  # 2 and 5 were deleted; 5 was the newest, at 105.0
+            payload = Event(id=f"e{seq}", author="user", timestamp=100.0 + seq).model_dump_json()
+            conn.execute(
+                "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
+                "VALUES (1, ?, ?, '', ?, ?)",
+                (seq, f"e{seq}", 100.0 + seq, payload),
+            )
+    service = SqliteSessionService(f"sqlite:///{path}")
+    try:
+        session = await service.get_session(app_name="a", user_id="u", session_id="s")
+        assert session is not None
+        assert (len(session.events), session.last_update_time) == (3, 105.0)
+        assert [e.id for e in session.events] == ["e1", "e3", "e4"]
+        await service.append_event(session, Event(id="e6", author="user", timestamp=106.0))
+        again = await service.get_session(app_name="a", user_id="u", session_id="s")
+        assert again is not None
+        assert (len(again.events), again.last_update_time) == (4, 106.0)
+    finally:
+        await service.close()
+    assert versions(path) == list(range(1, LATEST + 1))
