@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -58,11 +59,14 @@ def test_trace_a_run_in_the_console(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "assistant: Hello!" in out
-    agent = out.index('"name": "invoke_agent assistant"')
-    invocation = out.index('"name": "invocation assistant"')
-    assert agent < invocation  # a span is printed when it ends: the child first
-    assert '"service.name": "assistant"' in out
-    assert '"runners.outcome": "ok"' in out
+    # One line of JSON per span, printed when the span ends: the child first.
+    spans = [json.loads(line) for line in out.splitlines() if line.startswith('{"name":')]
+    assert [span["name"] for span in spans] == ["invoke_agent assistant", "invocation assistant"]
+    agent, invocation = spans
+    assert agent["parent_id"] == invocation["context"]["span_id"]
+    assert invocation["resource"]["attributes"]["service.name"] == "assistant"
+    assert invocation["attributes"]["runners.outcome"] == "ok"
+    assert [event["name"] for event in agent["events"]] == ["event"]  # the reply, stored
     assert '"name": "runners.invocations"' in out  # metrics, at exit
 
 
