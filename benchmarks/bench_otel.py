@@ -3,25 +3,28 @@
     .venv/bin/python benchmarks/bench_otel.py [--invocations 300] [--rounds 5]
 
 Workload: InMemoryRunner, an agent yielding 10 small events per invocation, each
-invocation on a fresh session (so history does not grow). Modes, interleaved
-round by round so machine noise hits them alike; the best round of each counts:
+invocation on a fresh session (so history does not grow); no installed plugin is
+loaded, so ``off`` is the kernel alone. Modes, interleaved round by round so machine
+noise hits them alike; the best round of each counts. Each mode is the plugin as a user
+configures it (``[tool.runners_core.plugins.otel]``), so it measures what users get:
 
 * ``off``: the otel plugin not loaded;
-* ``global``: the plugin with its default settings and no application provider
-  (what every install gets: the OpenTelemetry API's no-op tracer);
-* ``none``: SDK providers, spans sampled and recorded by a processor whose exporter
-  discards them (so recording is paid for in full), nothing exported;
-* ``console``: the console exporter (spans formatted as JSON, written to /dev/null);
+* ``global``: the default settings and no application provider (the OpenTelemetry API's
+  no-op tracer: what every install gets until the application sets OpenTelemetry up);
+* ``none``: ``exporter = "none"``: the plugin's own SDK providers; every span is
+  sampled and recorded in full (attributes validated, span events kept), then dropped;
+* ``console``: ``exporter = "console"``: as ``none``, and each span printed as a line
+  of JSON as it ends (standard output goes to /dev/null while measuring);
 * ``none-lean``, ``console-lean``: the same with ``event_detail = false`` (no span
   event per stored event; spans, counts and metrics stay);
 * ``none-sampled``: ``none`` with ``sampling = 0.1`` (the plugin's own sampler,
   ``ParentBased(TraceIdRatioBased(0.1))``): nine traces in ten are not recorded,
   metrics still count every invocation.
 
-Rates are events per second of this process's CPU time (the machine is shared;
-the exporter threads of ``console`` count too, as they run in this process).
-Prints events/s per mode and the overhead against ``off`` as JSON, then the plugin's own
-cost per invocation with its hooks called directly (``hook_cost``), next to what a whole
+Rates are events per second of this process's CPU time (the machine is shared), the
+runner's close included (it flushes the plugin's providers). Prints events/s per mode
+and the overhead against ``off`` as JSON, then the plugin's own cost per invocation with
+its hooks called directly (``plugin_hooks_us_per_invocation``), next to what a whole
 invocation costs without the plugin (``off_us_per_invocation``).
 """
 
