@@ -11,14 +11,18 @@ holds a task of the pool. Only public asyncio, psycopg and psycopg_pool APIs
 are involved.
 
 A psycopg connection itself is not tied to a loop, only used by one task at a
-time. Each calling loop therefore borrows one connection from the pool and
-keeps it (:class:`_Own`): its statements run on the caller's loop with no
-thread hand-off, which on a busy machine costs more than the statement. A call
-finding its loop's connection busy (concurrent tasks), or no connection to
-spare, runs on the pool's thread instead (``asyncio.run_coroutine_threadsafe``,
-awaited with ``asyncio.wrap_future``: cancelling the caller cancels it). A kept
-connection goes back to the pool when it breaks, when its loop is found closed,
-and when the service closes.
+time. Each calling loop therefore borrows pooled connections and keeps them
+(:class:`_Kept`): its statements run on the caller's loop with no thread
+hand-off, which on a busy machine costs more than the statement (each hand-off
+wakes the other thread through a socket, and the two threads then trade the GIL).
+A loop keeps one connection per statement it runs at once, up to *max_kept*
+connections for all loops together; a statement finding its loop's connections
+busy and no room for another waits on its own loop for one of them (first come,
+first served), and only a loop keeping none runs its statements on the pool's
+thread (``asyncio.run_coroutine_threadsafe``, awaited with
+``asyncio.wrap_future``: cancelling the caller cancels it). A kept connection
+goes back to the pool when it breaks, when its loop is found closed, and when the
+service closes.
 
 The thread ends with the pool: :meth:`PoolThread.close` gives the kept
 connections back, closes the pool on that thread (waiting at most
@@ -36,6 +40,7 @@ import os
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -86,15 +91,21 @@ class PoolThread:
         """Run *operation* on a pooled connection; its outcome, on the caller's loop."""
         home = self._home()
         loop = asyncio.get_running_loop()
-        own = home.kept.get(loop)
-        if own is None:
-            for _, old in home.forget_closed_loops():
-                await home.give_back(old.conn)
-            if len(home.kept) < self._max_kept:
+        while True:
+            own = home.claim(loop)
+            if own is None and loop not in home.kept:
+                for old in home.forget_closed_loops():
+                    await home.give_back(old.conn)
+            if own is None and home.reserve(self._max_kept):
                 own = await self._keep(home, loop)
-        if own is not None and home.claim(own):
+            if own is None:
+                waiter = home.wait(loop)
+                if waiter is None:  # this loop keeps no connection: the pool's thread runs it
+                    return await home.call(home.use(operation))
+                own = await _handed(home, loop, waiter)
+                if own is None:  # a connection broke or the service is closing: look again
+                    continue
             return await self._run_kept(home, loop, own, operation)
-        return await home.call(home.use(operation))
 
     async def close(self) -> None:
         """Close the pool on its thread and end the thread; waits at most CLOSE_TIMEOUT."""
@@ -110,10 +121,14 @@ class PoolThread:
                 log.warning("closing the PostgreSQL pool %s timed out", self._name)
 
     async def _keep(self, home: _Home, loop: asyncio.AbstractEventLoop) -> _Own | None:
-        """Borrow a connection from the pool for *loop* to keep."""
-        conn = await home.call(home.borrow())
-        own = home.keep(loop, _Own(conn))
-        if own is None or own.conn is not conn:  # another task of this loop was first
+        """Borrow one more connection for *loop* to keep (its slot is reserved); claimed."""
+        try:
+            conn = await home.call(home.borrow())
+        except BaseException:
+            home.unreserve()
+            raise
+        own = home.keep(loop, _Own(conn, busy=True))
+        if own is None:  # closing meanwhile
             await home.give_back(conn)
         return own
 
@@ -164,6 +179,27 @@ class _Own:
     used: float = field(default_factory=time.monotonic)
 
 
+@dataclass(eq=False)
+class _Kept:
+    """The connections one calling loop keeps, and its tasks waiting for one (FIFO)."""
+
+    conns: list[_Own] = field(default_factory=list)
+    waiters: deque[asyncio.Future[_Own | None]] = field(default_factory=deque)
+
+
+async def _handed(
+    home: _Home, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[_Own | None]
+) -> _Own | None:
+    """The connection handed to *waiter*; a cancelled waiter passes a handed one on."""
+    try:
+        return await waiter
+    except asyncio.CancelledError:
+        if waiter.done() and not waiter.cancelled() and (own := waiter.result()) is not None:
+            if home.release(loop, own, keep=True):
+                await home.give_back(own.conn)
+        raise
+
+
 class _Home:
     """A loop running on a daemon thread, the pool opened on it, the kept connections."""
 
@@ -172,7 +208,8 @@ class _Home:
     ) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
-        self.kept: dict[asyncio.AbstractEventLoop, _Own] = {}
+        self.kept: dict[asyncio.AbstractEventLoop, _Kept] = {}
+        self._count = 0  # connections kept by all loops, and slots reserved for them
         self._factory = factory
         self._open_timeout = open_timeout
         self._pool: AsyncConnectionPool | None = None
@@ -209,34 +246,85 @@ class _Home:
             raise _closed_error() from None
         return await asyncio.wrap_future(future)
 
-    def keep(self, loop: asyncio.AbstractEventLoop, own: _Own) -> _Own | None:
+    def reserve(self, max_kept: int) -> bool:
+        """Take a slot for one more kept connection, if fewer than *max_kept* are taken."""
         with self._mutex:
-            return None if self._stopped else self.kept.setdefault(loop, own)
-
-    def claim(self, own: _Own) -> bool:
-        with self._mutex:
-            if own.busy or self._stopped:
+            if self._stopped or self._count >= max_kept:
                 return False
-            own.busy = True
+            self._count += 1
             return True
+
+    def unreserve(self) -> None:
+        with self._mutex:
+            self._count -= 1
+
+    def keep(self, loop: asyncio.AbstractEventLoop, own: _Own) -> _Own | None:
+        """Keep *own* (in its reserved slot) for *loop*; None if the service is closing."""
+        with self._mutex:
+            if self._stopped:
+                self._count -= 1
+                return None
+            self.kept.setdefault(loop, _Kept()).conns.append(own)
+            return own
+
+    def claim(self, loop: asyncio.AbstractEventLoop) -> _Own | None:
+        """An idle connection *loop* keeps, now marked busy; None if there is none."""
+        with self._mutex:
+            kept = self.kept.get(loop)
+            if kept is None or self._stopped:
+                return None
+            for own in kept.conns:
+                if not own.busy:
+                    own.busy = True
+                    return own
+            return None
+
+    def wait(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[_Own | None] | None:
+        """A future of the next connection of *loop* released; None if *loop* keeps none."""
+        with self._mutex:
+            kept = self.kept.get(loop)
+            if kept is None or not kept.conns or self._stopped:
+                return None
+            waiter: asyncio.Future[_Own | None] = loop.create_future()
+            kept.waiters.append(waiter)
+            return waiter
 
     def release(self, loop: asyncio.AbstractEventLoop, own: _Own, *, keep: bool) -> bool:
-        """Mark *own* free again; True if it must be given back (broken, or closing)."""
+        """Hand *own* to the next waiter or mark it free; True if it must be given back.
+
+        Runs on *loop*, which owns the waiters. A connection given back (broken, or
+        closing) wakes a waiter with None, to look again; closing wakes them all.
+        """
         with self._mutex:
-            own.busy = False
             own.used = time.monotonic()
+            kept = self.kept.get(loop)
+            waiters = kept.waiters if kept is not None else deque()
             if keep and not self._stopped:
+                while waiters:
+                    waiter = waiters.popleft()
+                    if not waiter.done():
+                        waiter.set_result(own)  # still busy: it changes hands
+                        return False
+                own.busy = False
                 return False
-            if self.kept.get(loop) is own:
-                del self.kept[loop]
+            own.busy = False
+            if kept is not None and own in kept.conns:
+                kept.conns.remove(own)
+                self._count -= 1
+            while waiters:
+                waiter = waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    if not self._stopped:
+                        break
             return True
 
-    def forget_closed_loops(self) -> list[tuple[asyncio.AbstractEventLoop, _Own]]:
+    def forget_closed_loops(self) -> list[_Own]:
         with self._mutex:
-            gone = [(lp, own) for lp, own in self.kept.items() if lp.is_closed()]
-            for lp, _ in gone:
-                del self.kept[lp]
-            return gone
+            gone = [lp for lp in self.kept if lp.is_closed()]
+            owns = [own for lp in gone for own in self.kept.pop(lp).conns]
+            self._count -= len(owns)
+            return owns
 
     async def give_back(self, conn: psycopg.AsyncConnection) -> None:
         """Return a kept connection to the pool, or close it here if the pool is closing."""
@@ -295,8 +383,9 @@ class _Home:
 
     async def _shutdown(self) -> None:
         with self._mutex:  # kept connections in use are given back when their call ends
-            idle = [own for own in self.kept.values() if not own.busy]
+            idle = [own for kept in self.kept.values() for own in kept.conns if not own.busy]
             self.kept.clear()
+            self._count = 0
         try:
             for own in idle:
                 await self._put(own.conn)
