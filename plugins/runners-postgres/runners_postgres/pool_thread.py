@@ -96,7 +96,7 @@ class PoolThread:
             if own is None and loop not in home.kept:
                 for old in home.forget_closed_loops():
                     await home.give_back(old.conn)
-            if own is None and home.reserve(self._max_kept):
+            if own is None and home.reserve(loop, self._max_kept):
                 own = await self._keep(home, loop)
             if own is None:
                 waiter = home.wait(loop)
@@ -125,7 +125,7 @@ class PoolThread:
         try:
             conn = await home.call(home.borrow())
         except BaseException:
-            home.unreserve()
+            home.unreserve(loop)
             raise
         own = home.keep(loop, _Own(conn, busy=True))
         if own is None:  # closing meanwhile
@@ -184,6 +184,7 @@ class _Kept:
     """The connections one calling loop keeps, and its tasks waiting for one (FIFO)."""
 
     conns: list[_Own] = field(default_factory=list)
+    pending: int = 0  # connections being borrowed for it
     waiters: deque[asyncio.Future[_Own | None]] = field(default_factory=deque)
 
 
@@ -246,25 +247,34 @@ class _Home:
             raise _closed_error() from None
         return await asyncio.wrap_future(future)
 
-    def reserve(self, max_kept: int) -> bool:
-        """Take a slot for one more kept connection, if fewer than *max_kept* are taken."""
+    def reserve(self, loop: asyncio.AbstractEventLoop, max_kept: int) -> bool:
+        """Take a slot for *loop* to keep one more connection, if under *max_kept* in all."""
         with self._mutex:
             if self._stopped or self._count >= max_kept:
                 return False
             self._count += 1
+            self.kept.setdefault(loop, _Kept()).pending += 1
             return True
 
-    def unreserve(self) -> None:
+    def unreserve(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The borrowing failed: free the slot; a waiter looks again (on *loop*)."""
         with self._mutex:
             self._count -= 1
+            kept = self.kept.get(loop)
+            if kept is not None:
+                kept.pending -= 1
+                _wake(kept.waiters, everyone=self._stopped)
 
     def keep(self, loop: asyncio.AbstractEventLoop, own: _Own) -> _Own | None:
-        """Keep *own* (in its reserved slot) for *loop*; None if the service is closing."""
+        """Keep *own* in *loop*'s reserved slot; None if the service is closing (on *loop*)."""
         with self._mutex:
+            kept = self.kept.setdefault(loop, _Kept())
+            kept.pending -= 1
             if self._stopped:
                 self._count -= 1
+                _wake(kept.waiters, everyone=True)
                 return None
-            self.kept.setdefault(loop, _Kept()).conns.append(own)
+            kept.conns.append(own)
             return own
 
     def claim(self, loop: asyncio.AbstractEventLoop) -> _Own | None:
@@ -283,7 +293,7 @@ class _Home:
         """A future of the next connection of *loop* released; None if *loop* keeps none."""
         with self._mutex:
             kept = self.kept.get(loop)
-            if kept is None or not kept.conns or self._stopped:
+            if kept is None or not (kept.conns or kept.pending) or self._stopped:
                 return None
             waiter: asyncio.Future[_Own | None] = loop.create_future()
             kept.waiters.append(waiter)
@@ -311,20 +321,16 @@ class _Home:
             if kept is not None and own in kept.conns:
                 kept.conns.remove(own)
                 self._count -= 1
-            while waiters:
-                waiter = waiters.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)
-                    if not self._stopped:
-                        break
+            _wake(waiters, everyone=self._stopped)
             return True
 
     def forget_closed_loops(self) -> list[_Own]:
+        """Drop the connections of loops found closed (the caller gives them back)."""
         with self._mutex:
-            gone = [lp for lp in self.kept if lp.is_closed()]
-            owns = [own for lp in gone for own in self.kept.pop(lp).conns]
-            self._count -= len(owns)
-            return owns
+            gone = [self.kept.pop(lp) for lp in list(self.kept) if lp.is_closed()]
+            # A borrowing under way for a closed loop never finishes: its slot is freed too.
+            self._count -= sum(len(kept.conns) + kept.pending for kept in gone)
+            return [own for kept in gone for own in kept.conns]
 
     async def give_back(self, conn: psycopg.AsyncConnection) -> None:
         """Return a kept connection to the pool, or close it here if the pool is closing."""
@@ -382,10 +388,13 @@ class _Home:
             return self._pool
 
     async def _shutdown(self) -> None:
-        with self._mutex:  # kept connections in use are given back when their call ends
+        # Kept connections in use are given back when their call ends, on their loop,
+        # which then wakes that loop's waiters (they find the service closed).
+        with self._mutex:
             idle = [own for kept in self.kept.values() for own in kept.conns if not own.busy]
-            self.kept.clear()
-            self._count = 0
+            for kept in self.kept.values():
+                kept.conns[:] = [own for own in kept.conns if own.busy]
+            self._count -= len(idle)
         try:
             for own in idle:
                 await self._put(own.conn)
@@ -398,6 +407,16 @@ class _Home:
             log.warning("closing a PostgreSQL pool failed: %r", exc)
         finally:
             self.loop.stop()
+
+
+def _wake(waiters: deque[asyncio.Future[_Own | None]], *, everyone: bool) -> None:
+    """Wake the first waiter still waiting (or all of them) to look again: no connection."""
+    while waiters:
+        waiter = waiters.popleft()
+        if not waiter.done():
+            waiter.set_result(None)
+            if not everyone:
+                return
 
 
 def _closed_error() -> RuntimeError:

@@ -143,3 +143,59 @@ def test_closing_never_touches_an_idle_loop_from_another_thread(
         assert errors == []
     finally:
         loop.close()
+
+
+def _pool_on(url: str, max_kept: int) -> PoolThread:
+    return PoolThread(
+        lambda: AsyncConnectionPool(url, kwargs={"autocommit": True}, max_size=4, open=False),
+        open_timeout=HANG_LIMIT,
+        max_kept=max_kept,
+        name="concurrent",
+    )
+
+
+async def test_concurrent_statements_of_one_loop_run_on_its_kept_connections(
+    pg_server: str,
+) -> None:
+    pool = _pool_on(pg_server, max_kept=2)
+    seen: list[tuple[int, str]] = []
+
+    async def sleep_briefly(conn: psycopg.AsyncConnection) -> None:
+        seen.append((conn.info.backend_pid, threading.current_thread().name))
+        await conn.execute("SELECT pg_sleep(0.05)")
+
+    try:
+        await asyncio.gather(*(pool.run(sleep_briefly) for _ in range(6)))
+    finally:
+        await pool.close()
+    # Two connections kept by this loop served all six, waiting for each other on this
+    # loop: none ran on the pool's own thread.
+    assert len({pid for pid, _ in seen}) == 2
+    assert {thread for _, thread in seen} == {threading.current_thread().name}
+
+
+async def test_a_cancelled_waiter_passes_its_connection_on(pg_server: str) -> None:
+    pool = _pool_on(pg_server, max_kept=1)
+    started = asyncio.Event()
+
+    async def hold(conn: psycopg.AsyncConnection) -> None:
+        started.set()
+        await conn.execute("SELECT pg_sleep(0.2)")
+
+    async def select_one(conn: psycopg.AsyncConnection) -> int:
+        row = await (await conn.execute("SELECT 1")).fetchone()
+        return int(row[0]) if row else 0
+
+    try:
+        holder = asyncio.ensure_future(pool.run(hold))
+        await started.wait()
+        cancelled = asyncio.ensure_future(pool.run(select_one))
+        waiting = asyncio.ensure_future(pool.run(select_one))
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        assert await asyncio.wait_for(waiting, HANG_LIMIT) == 1
+        await holder
+        assert cancelled.cancelled()
+        assert await pool.run(select_one) == 1  # the one kept connection is free again
+    finally:
+        await pool.close()
