@@ -102,6 +102,11 @@ def _model_is_plain(model: BaseModel, depth: int) -> bool:
         kind = type(value)
         if value is None or kind is bool or kind is int or (kind is str and value.isascii()):
             continue
+        # Empty containers (most of EventActions) and finite floats (timestamps) too.
+        if ((kind is dict or kind is list) and not value) or (
+            kind is float and math.isfinite(value)
+        ):
+            continue
         if not _is_plain(value, depth, True):
             return False
     return True
