@@ -56,15 +56,18 @@ _FLOOR_SEQ = (
 _COUNT_AFTER = "SELECT count(*) FROM events WHERE session_pk = ? AND seq > ?"
 # The newest events, newest first.
 _NEWEST = "SELECT seq, payload FROM events WHERE session_pk = ? ORDER BY seq DESC LIMIT ?"
-# One statement finds the session, numbers the event after its last one (never reusing
-# a seq, even of deleted events: base_seq) and inserts it; nothing comes back when the
-# session is missing or the event id is already stored.
+# The session and the seq its next event gets: one past the newest, never reusing the
+# seq of a deleted event (base_seq). Folding this into the insert (INSERT ... SELECT ...
+# RETURNING) was measured slower: SQLite materialises a SELECT that reads the table
+# it inserts into.
+_FIND_FOR_APPEND = (
+    "SELECT pk, max(base_seq, coalesce((SELECT max(seq) FROM events "
+    "WHERE session_pk = sessions.pk), 0)) + 1 "
+    "FROM sessions WHERE app_name = ? AND user_id = ? AND id = ?"
+)
 _INSERT_EVENT = (
     "INSERT INTO events (session_pk, seq, event_id, invocation_id, timestamp, payload) "
-    "SELECT pk, max(base_seq, coalesce((SELECT max(seq) FROM events "
-    "WHERE session_pk = sessions.pk), 0)) + 1, ?, ?, ?, ? "
-    "FROM sessions WHERE app_name = ? AND user_id = ? AND id = ? "
-    "ON CONFLICT (session_pk, event_id) DO NOTHING RETURNING session_pk"
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_pk, event_id) DO NOTHING"
 )
 # The *count* events before a seq, oldest first (the older part of a load).
 _OLDER = (
@@ -377,13 +380,13 @@ def _append_one(
 ) -> bool:
     """Store one event and apply its deltas inside the caller's transaction."""
     event = rows.record.event
-    values = (event.id, event.invocation_id, event.timestamp, rows.record.json)
-    inserted = conn.execute(_INSERT_EVENT, (*values, app_name, user_id, session_id)).fetchall()
-    if not inserted:
-        if conn.execute(_FIND, (app_name, user_id, session_id)).fetchone() is None:
-            raise missing_session(app_name, user_id, session_id)
+    row = conn.execute(_FIND_FOR_APPEND, (app_name, user_id, session_id)).fetchone()
+    if row is None:
+        raise missing_session(app_name, user_id, session_id)
+    pk, seq = row
+    values = (pk, seq, event.id, event.invocation_id, event.timestamp, rows.record.json)
+    if conn.execute(_INSERT_EVENT, values).rowcount == 0:
         return False  # already stored: a retry changes nothing
-    pk = inserted[0][0]
     scoped = (rows.session, rows.app, rows.user)
     if rows.record.has_ops:  # read and written under this transaction's write lock
         scoped = state_tables.apply_ops(conn, rows.record, app_name, user_id, pk)

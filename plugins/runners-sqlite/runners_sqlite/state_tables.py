@@ -62,11 +62,19 @@ def write_scopes(
 ) -> None:
     """Upsert encoded deltas (from :func:`encode_values`) into their scope tables."""
     if session and session_pk is not None:
-        conn.executemany(_UPSERT_SESSION, [(session_pk, k, v) for k, v in session])
+        _upsert(conn, _UPSERT_SESSION, [(session_pk, k, v) for k, v in session])
     if app:
-        conn.executemany(_UPSERT_APP, [(app_name, k, v) for k, v in app])
+        _upsert(conn, _UPSERT_APP, [(app_name, k, v) for k, v in app])
     if user:
-        conn.executemany(_UPSERT_USER, [(app_name, user_id, k, v) for k, v in user])
+        _upsert(conn, _UPSERT_USER, [(app_name, user_id, k, v) for k, v in user])
+
+
+def _upsert(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    # A delta of one key (the common case) skips executemany's per-call setup.
+    if len(rows) == 1:
+        conn.execute(sql, rows[0])
+    else:
+        conn.executemany(sql, rows)
 
 
 def read_app(conn: sqlite3.Connection, app_name: str) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from runners_sqlite import SqliteSessionService
 from runners_sqlite.sessions import (
     _COUNT_AFTER,
     _FIND_COUNTED,
+    _FIND_FOR_APPEND,
     _FLOOR_SEQ,
-    _INSERT_EVENT,
     _NEWEST,
     _OLDER,
 )
@@ -147,7 +147,7 @@ async def test_history_queries_walk_the_index(sessions: SqliteSessionService) ->
             (_FLOOR_SEQ, (1, 0.0)),
             (_COUNT_AFTER, (1, 5)),
             (_FIND_COUNTED, ("a", "u", "s")),
-            (_INSERT_EVENT, ("e", "i", 0.0, "{}", "a", "u", "s")),
+            (_FIND_FOR_APPEND, ("a", "u", "s")),
         ):
             rows = conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
             found.extend(row[-1] for row in rows)
