@@ -13,6 +13,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from runners_otel import OtelPlugin
 
+UNCONTENDED = 0.02  # seconds: longer than any uncontended lock wait, shorter than a real one
+
 
 @dataclass
 class Recorded:
@@ -64,7 +66,13 @@ def otel() -> Recorded:
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(metric_readers=[reader])
-    plugin = OtelPlugin(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    # An uncontended lock takes microseconds, but a loaded machine may pause the test for
+    # over the default 1 ms threshold; the tests' real waits last 50 ms.
+    plugin = OtelPlugin(
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        lock_span_threshold=UNCONTENDED,
+    )
     yield Recorded(plugin, tracer_provider, exporter, reader)
     tracer_provider.shutdown()
     meter_provider.shutdown()
