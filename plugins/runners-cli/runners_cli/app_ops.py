@@ -19,12 +19,23 @@ KINDS = ("session", "memory", "artifact")
 LABELS = {"session": "sessions", "memory": "memories", "artifact": "artifacts"}
 
 
-def _build(config: Any, loaded: Any, urls: dict[str, str | None]) -> Any:
-    """Services for *urls* (falling back to the configuration for kinds not given)."""
+def _build(config: Any, loaded: Any, urls: dict[str, str | None], *, source: bool = False) -> Any:
+    """Services for *urls* (falling back to the configuration for kinds not given).
+
+    A *source* is only read: a local store that does not exist yet is not created.
+    Without a session store there is nothing to read (CliError); a missing memory or
+    artifact store is left out, as it holds nothing.
+    """
     from urllib.parse import urlsplit
 
     from runners_cli.app_data import Services
-    from runners_cli.services import ServiceChoice, build_service, choose_services, prepare
+    from runners_cli.services import (
+        ServiceChoice,
+        build_service,
+        choose_services,
+        missing_store,
+        prepare,
+    )
 
     choices = choose_services(config, loaded)
     missing: list[str] = []
@@ -39,6 +50,18 @@ def _build(config: Any, loaded: Any, urls: dict[str, str | None]) -> Any:
         choices[kind] = ServiceChoice(kind, url, "argument")  # type: ignore[arg-type]
     for kind in missing:
         del choices[kind]
+    if source:
+        for kind, choice in list(choices.items()):
+            path = missing_store(choice)
+            if path is None:
+                continue
+            if kind == "session":
+                raise CliError(
+                    f"nothing to read: {path} does not exist, so no session is stored there; "
+                    "check the session backend URL (--session-service or --from) or the "
+                    "project's [tool.runners_core] session_service"
+                )
+            del choices[kind]
     prepare(choices, warn=False)
     built = {kind: build_service(choice, loaded) for kind, choice in choices.items()}
     services = Services(built["session"], built.get("memory"), built.get("artifact"))
@@ -92,7 +115,7 @@ def export_app(
     unsupported = Unsupported()
 
     async def main(out: IO[str]) -> Any:
-        services, choices = _build(config, loaded, urls)
+        services, choices = _build(config, loaded, urls, source=True)
         try:
             header = HeaderLine(
                 app_name=app,
@@ -115,8 +138,12 @@ def export_app(
         counter = asyncio.run(main(sys.stdout))
     else:
         partial = output.with_name(output.name + ".partial")
-        with partial.open("w", encoding="utf-8") as out:
-            counter = asyncio.run(main(out))
+        try:
+            with partial.open("w", encoding="utf-8") as out:
+                counter = asyncio.run(main(out))
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a failed export leaves nothing behind
+            raise
         partial.replace(output)  # a file under the final name is always complete
     report = Console(stderr=True)
     report.print(f"exported app {app}: " + _counts(counter.counts))
@@ -213,7 +240,7 @@ def migrate_app(
     unsupported = Unsupported()
 
     async def main() -> dict[str, Any]:
-        src, _ = _build(config, loaded, source)
+        src, _ = _build(config, loaded, source, source=True)
         dst, _ = _build(config, loaded, target)
         try:
             started = time.perf_counter()

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import Invoke
+from cli_helpers import Invoke, one_line_error
 from runners_cli.app_data import AppWriter, Services, Unsupported, app_lines, digest
 
 from runners_core import (
@@ -371,3 +371,46 @@ def test_an_artifact_line_in_pieces_is_the_same_line():
     written: list[str] = []
     pieces.add_parts(line, parts, written.append)
     assert written == parts and pieces.end() == whole.end()
+
+
+def test_export_and_migrate_do_not_create_a_missing_source(cli: Invoke, isolated: Path):
+    absent = isolated / "absent.db"
+    done = cli("export", "--app", APP, "-o", "app.jsonl", *sqlite_options(absent))
+    assert done.exit_code == 1
+    message = one_line_error(done.stderr)
+    assert "nothing to read" in message and str(absent) in message
+    assert "--session-service" in message
+    assert not absent.exists()
+    assert not (isolated / "app.jsonl").exists()
+    assert not (isolated / "app.jsonl.partial").exists()
+    moved = cli(
+        "migrate",
+        "--app",
+        APP,
+        "--from",
+        f"sqlite:///{absent}",
+        "--to",
+        f"sqlite:///{isolated / 'b.db'}",
+    )
+    assert moved.exit_code == 1 and "nothing to read" in one_line_error(moved.stderr)
+    assert not absent.exists() and not (isolated / "b.db").exists()
+
+
+def test_export_of_a_store_without_memory_or_artifacts_yet(cli: Invoke, isolated: Path):
+    seed_sqlite(isolated / "a.db")
+    memory = isolated / "memory.db"
+    done = cli(
+        "export",
+        "--app",
+        APP,
+        "-o",
+        "app.jsonl",
+        "--session-service",
+        f"sqlite:///{isolated / 'a.db'}",
+        "--memory-service",
+        f"sqlite:///{memory}",
+    )
+    assert done.exit_code == 0, done.output
+    assert not memory.exists()
+    lines = [json.loads(x) for x in (isolated / "app.jsonl").read_text().splitlines()]
+    assert lines[-1]["counts"]["events"] == 16
