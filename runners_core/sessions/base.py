@@ -471,12 +471,16 @@ class BaseSessionService(ABC):
 
     @staticmethod
     def _to_session(stored: StoredSession) -> Session:
+        # The session takes the history: *stored* may outlive this call (the result of
+        # a finished future that the event loop's handle or a worker's frame still
+        # holds), and must not keep a whole decoded history alive past its session.
+        events, stored.events = stored.events, []
         return Session.model_construct(
             id=stored.id,
             app_name=stored.app_name,
             user_id=stored.user_id,
             state=merge_state(stored.state, stored.app_state, stored.user_state),
-            events=stored.events,
+            events=events,
             last_update_time=stored.last_update_time,
         )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
+from weakref import ref
 
 import pytest
 from runners_sqlite import SqliteSessionService
@@ -125,6 +127,34 @@ async def test_the_runner_reads_only_recent_history(
     assert loaded is not None
     with pytest.raises(BackendError, match="stored event 1 of 104"):
         list(loaded.events)
+
+
+async def test_a_dropped_load_frees_its_events_while_the_task_keeps_running(
+    db_url: str,
+) -> None:
+    # A fresh service's first load runs on the worker thread: the task resumes from the
+    # loop handle that woke it, which holds the finished future (and its StoredSession)
+    # until the task next suspends. Loads of an open connection run inline and never
+    # suspend, so without care the first load's decoded history outlives its session,
+    # and every collection during later loads walks it.
+    writer = SqliteSessionService(db_url)
+    session = await writer.create_session(**KEY)
+    for i in range(40):
+        await writer.append_event(session, user(i))
+    await writer.close()
+    reader = SqliteSessionService(db_url)
+    try:
+        first = await reader.get_session(**KEY)
+        assert first is not None
+        assert [e.id for e in first.events] == [f"e{i}" for i in range(40)]
+        oldest, newest = ref(first.events[0]), ref(first.events[-1])
+        del first
+        second = await reader.get_session(**KEY)  # inline: the task does not suspend
+        assert second is not None and len(second.events) == 40
+        gc.collect()
+        assert oldest() is None and newest() is None
+    finally:
+        await reader.close()
 
 
 async def test_a_session_loaded_before_close_stays_readable(db_url: str) -> None:
