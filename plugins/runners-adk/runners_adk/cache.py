@@ -16,14 +16,23 @@ invocation's cost grow with the session's length. Two caches avoid that:
   position means the same events before it; a deleted or recreated session fails
   the check and is converted afresh.
 
-Every load gets its own shallow copies of the cached events (nested content is
-shared, as ADK treats history read-only and copies before editing).
+Loads share the cached events instead of copying them (a copy costs a few
+microseconds an event, so copying made every load cost in proportion to the
+history). Each load gets its own list, and the cached events are
+:class:`SharedEvent` objects: the first attribute assignment to one turns it into a
+plain ADK ``Event`` owned by whoever wrote to it, and the cache stops serving it
+(later loads get a fresh conversion). Copies of a shared event (``model_copy``,
+``copy.copy``, ``copy.deepcopy``) are plain ADK events. Nested objects (content,
+parts, actions and their dicts) are shared and not watched, as before: ADK treats
+history read-only and copies before editing (``_contents``, ``_rearranger``), and
+so must other code that edits loaded events in place below the top level.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 from google.adk.events.event import Event as AdkEvent
 
@@ -33,31 +42,82 @@ from runners_core.events import Event
 SessionKey = tuple[str, str, str]
 
 
+class _Writes:
+    """How many shared events have been written to (released) in this process."""
+
+    count = 0
+
+
+class SharedEvent(AdkEvent):
+    """A cached ADK event handed to several loads; behaves as ``Event`` in every way
+    ADK uses one (``isinstance``, equality, dumps, copies), until written to."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _release(self)
+        setattr(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _release(self)
+        delattr(self, name)
+
+    def __copy__(self) -> AdkEvent:
+        copied = super().__copy__()
+        object.__setattr__(copied, "__class__", AdkEvent)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> AdkEvent:
+        copied = super().__deepcopy__(memo)
+        object.__setattr__(copied, "__class__", AdkEvent)
+        return copied
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AdkEvent):
+            return NotImplemented
+        return (
+            self.__dict__ == other.__dict__
+            and self.__pydantic_private__ == other.__pydantic_private__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr_name__(self) -> str:
+        return "Event"
+
+
+def _release(event: SharedEvent) -> None:
+    """*event* becomes a plain ADK event; caches drop it on their next load."""
+    object.__setattr__(event, "__class__", AdkEvent)
+    _Writes.count += 1
+
+
+def _shared(event: AdkEvent) -> SharedEvent:
+    """*event* itself, as a shared event (the caller must not keep another reference)."""
+    object.__setattr__(event, "__class__", SharedEvent)
+    return event  # type: ignore[return-value]
+
+
 class EventCache:
     """ADK events already converted, by stored event (bounded, oldest dropped first)."""
 
     def __init__(self, size: int = 50_000) -> None:
         self._size = size
-        self._events: OrderedDict[tuple[str, float], AdkEvent] = OrderedDict()
+        self._events: OrderedDict[tuple[str, float], SharedEvent] = OrderedDict()
 
-    def to_adk(self, event: Event) -> AdkEvent:
-        """A fresh ADK event equal to *event* (a copy of the cached conversion)."""
-        return self.master(event).model_copy()
-
-    def master(self, event: Event) -> AdkEvent:
-        """The cached conversion itself: never hand it out without copying."""
+    def to_adk(self, event: Event) -> SharedEvent:
+        """The ADK event equal to *event*, shared with other loads (see the module)."""
         key = (event.id, event.timestamp)
         cached = self._events.get(key)
-        if cached is None:
-            cached = event_to_adk(event)
+        if cached is None or type(cached) is not SharedEvent:  # new, or written to
+            cached = _shared(event_to_adk(event))
             self._put(key, cached)
         return cached
 
     def remember(self, event: Event, adk_event: AdkEvent) -> None:
         """*adk_event* is what *event* (as stored) converts to: keep a copy of it."""
-        self._put((event.id, event.timestamp), adk_event.model_copy())
+        self._put((event.id, event.timestamp), _shared(adk_event.model_copy()))
 
-    def _put(self, key: tuple[str, float], adk_event: AdkEvent) -> None:
+    def _put(self, key: tuple[str, float], adk_event: SharedEvent) -> None:
         self._events[key] = adk_event
         if len(self._events) > self._size:
             self._events.popitem(last=False)
@@ -69,37 +129,52 @@ class HistoryCache:
     def __init__(self, size: int = 100_000) -> None:
         self._size = size
         self._total = 0
-        self._sessions: OrderedDict[SessionKey, list[AdkEvent]] = OrderedDict()
+        # Per session: its shared events, and _Writes.count when they were last checked.
+        self._sessions: OrderedDict[SessionKey, tuple[list[SharedEvent], int]] = OrderedDict()
         self.events = EventCache(size)
 
     def to_adk(self, key: SessionKey, history: Sequence[Event]) -> list[AdkEvent]:
-        """ADK events equal to a session's full *history*, as a new list of new objects."""
-        cached = self._sessions.get(key)
+        """ADK events equal to a session's full *history*, in a new list; the events
+        are shared with other loads (see the module)."""
+        entry = self._sessions.get(key)
+        cached = entry[0] if entry else None
+        if cached and entry[1] != _Writes.count:  # type: ignore[index]
+            # Some shared event was written to since: keep the prefix before the first
+            # of this session's that was (written ones are the writers' now).
+            kept = next((i for i, e in enumerate(cached) if type(e) is not SharedEvent), None)
+            if kept is not None:
+                cached = cached[:kept]
         count = len(history)
         shared = min(count, len(cached)) if cached else 0
         if shared:
             last, mine = history[shared - 1], cached[shared - 1]  # type: ignore[index]
             if last.id != mine.id or last.timestamp != mine.timestamp:
                 shared = 0
-        masters = cached[:shared] if cached and shared else []
-        masters.extend(self.events.master(history[i]) for i in range(shared, count))
-        if cached is None or shared == 0 or count > len(cached):
-            self._keep(key, masters)
+        if cached is not None and shared == count == len(cached):
+            events = cached
+            if entry is not None and cached is not entry[0]:
+                self._keep(key, events)
+            else:
+                self._sessions[key] = (events, _Writes.count)
+                self._sessions.move_to_end(key)
         else:
-            self._sessions.move_to_end(key)
-        return [event.model_copy() for event in masters]
+            events = cached[:shared] if cached and shared else []
+            events.extend(self.events.to_adk(history[i]) for i in range(shared, count))
+            if cached is None or shared == 0 or count > len(cached):
+                self._keep(key, events)
+        return list(events)
 
     def forget(self, key: SessionKey) -> None:
         dropped = self._sessions.pop(key, None)
         if dropped is not None:
-            self._total -= len(dropped)
+            self._total -= len(dropped[0])
 
-    def _keep(self, key: SessionKey, masters: list[AdkEvent]) -> None:
+    def _keep(self, key: SessionKey, events: list[SharedEvent]) -> None:
         self.forget(key)
-        if len(masters) > self._size:
+        if len(events) > self._size:
             return
-        self._sessions[key] = masters
-        self._total += len(masters)
+        self._sessions[key] = (events, _Writes.count)
+        self._total += len(events)
         while self._total > self._size:
             _, dropped = self._sessions.popitem(last=False)
-            self._total -= len(dropped)
+            self._total -= len(dropped[0])

@@ -6,6 +6,7 @@ import pytest
 import runners_adk
 import runners_adk.cache
 from google.adk.events.event import Event
+from google.adk.sessions.base_session_service import GetSessionConfig
 from google.genai import types
 
 
@@ -106,3 +107,58 @@ async def test_editing_a_loaded_event_does_not_change_later_loads(pair):
     loaded.events.clear()
     again = await one.get_session(app_name="app", user_id="u", session_id="s")
     assert [(e.author, e.content.parts[0].text) for e in again.events] == [("agent", "kept")]
+
+
+@pytest.mark.backends(["sqlite", "postgresql"])
+async def test_loads_share_events_and_a_write_releases_one(pair):
+    """A load costs no copy per event: unchanged events are the same objects in each
+    load's own list; the first write to one makes it the writer's, and later loads
+    get a fresh conversion of the stored event instead."""
+    one, _ = pair
+    session = await one.create_session(app_name="app", user_id="u", session_id="s")
+    for i in range(3):
+        await one.append_event(session, said(f"m{i}", 10.0 + i))
+    first = await one.get_session(app_name="app", user_id="u", session_id="s")
+    second = await one.get_session(app_name="app", user_id="u", session_id="s")
+    assert first.events is not second.events
+    assert all(a is b for a, b in zip(first.events, second.events, strict=True))
+    assert all(isinstance(e, Event) for e in first.events)
+    assert first.events[1] == Event.model_validate(first.events[1].model_dump())
+    assert type(first.events[1].model_copy()) is Event
+    assert "Event(" in repr(first.events[1]) and "Shared" not in repr(first.events[1])
+
+    first.events[1].author = "mine"
+    assert type(first.events[1]) is Event and second.events[1].author == "mine"
+    third = await one.get_session(app_name="app", user_id="u", session_id="s")
+    assert third.events[1] is not first.events[1]
+    assert [e.author for e in third.events] == ["agent"] * 3
+    assert third.events[0] is first.events[0] and third.events[2] is first.events[2]
+    third.events[2].content = types.Content(role="model", parts=[types.Part(text="edited")])
+    assert await texts(one, "s") == ["m0", "m1", "m2"]
+
+
+@pytest.mark.backends(["sqlite", "postgresql"])
+async def test_editing_an_appended_event_or_a_recent_load_does_not_change_later_loads(pair):
+    one, _ = pair
+    session = await one.create_session(app_name="app", user_id="u", session_id="s")
+    appended = said("kept", 10.0)
+    await one.append_event(session, appended)
+    appended.author = "changed after append"
+    session.events[0].invocation_id = "changed in the session"
+    recent = await one.get_session(
+        app_name="app",
+        user_id="u",
+        session_id="s",
+        config=GetSessionConfig(num_recent_events=1),
+    )
+    recent.events[0].author = "changed in a recent load"
+    full = await one.get_session(app_name="app", user_id="u", session_id="s")
+    assert [(e.author, e.invocation_id) for e in full.events] == [("agent", "inv")]
+    full.events[0].author = "changed in a full load"
+    recent = await one.get_session(
+        app_name="app",
+        user_id="u",
+        session_id="s",
+        config=GetSessionConfig(num_recent_events=1),
+    )
+    assert [(e.author, e.invocation_id) for e in recent.events] == [("agent", "inv")]
