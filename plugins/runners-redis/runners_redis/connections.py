@@ -9,14 +9,18 @@ pool), through the kernel's :class:`~runners_core.loop_local.LoopLocal`;
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 import re
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import redis
 from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import (
     AuthenticationError,
@@ -33,6 +37,7 @@ from redis.retry import Retry
 from runners_core.errors import BackendError, ConfigError, RetryableBackendError, RunnersError
 from runners_core.loop_local import LoopLocal
 from runners_core.redaction import redact, secrets_in
+from runners_redis.scripts import LuaScript
 from runners_redis.settings import RedisSettings
 
 T = TypeVar("T")
@@ -57,6 +62,14 @@ class RedisConnections:
                 f"this Redis service ({settings.redacted_url}) is closed; create a new one"
             ),
         )
+        self._readers: LoopLocal[Reader] = LoopLocal(
+            self._open_reader,
+            Reader.aclose,
+            name=settings.redacted_url,
+            closed=lambda: RunnersError(
+                f"this Redis service ({settings.redacted_url}) is closed; create a new one"
+            ),
+        )
         self._mutex = threading.Lock()  # guards the blocking client
         self._checked = False
         self._closed = False
@@ -70,6 +83,19 @@ class RedisConnections:
             if not self._checked:
                 await self._check_server(client)
             yield client
+        except RedisError as exc:
+            raise self._translate(exc) from exc
+
+    async def read(self, script: LuaScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run the read-only *script* on the running loop's :class:`Reader`.
+
+        Redis failures become BackendErrors, as inside :meth:`client`.
+        """
+        try:
+            reader = await self._readers.get()
+            if not self._checked:
+                await self._check_server(await self._clients.get())
+            return await reader.run(script, keys, args)
         except RedisError as exc:
             raise self._translate(exc) from exc
 
@@ -103,13 +129,24 @@ class RedisConnections:
             **self.settings.connection_kwargs(),
         )
 
-    async def _open(self) -> Redis:
-        pool = ConnectionPool.from_url(
+    def _pool(self) -> ConnectionPool:
+        # The asyncio Retry: redis-py's asyncio connections await call_with_retry, and the
+        # synchronous one would hand back the coroutine unawaited, so nothing is retried.
+        return ConnectionPool.from_url(
             self.settings.connection_url,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 2),
             **self.settings.connection_kwargs(),
         )
-        return Redis.from_pool(pool)  # owns the pool: aclose() disconnects it
+
+    async def _open(self) -> Redis:
+        return Redis.from_pool(self._pool())  # owns the pool: aclose() disconnects it
+
+    async def _open_reader(self) -> Reader:
+        pool = self._pool()
+        # The reader bounds each exchange itself (see Reader): its connections get none.
+        timeout = pool.connection_kwargs.get("socket_timeout")
+        pool.connection_kwargs["socket_timeout"] = None
+        return Reader(pool, timeout)
 
     async def _check_server(self, client: Redis) -> None:
         info = await client.info("server")
@@ -189,7 +226,71 @@ class RedisConnections:
             blocking, self._blocking = self._blocking, None
         if blocking is not None:
             blocking.close()
+        await self._readers.close()
         await self._clients.close()
+
+
+class Reader:
+    """One event loop's connections for the hot reads (session loads).
+
+    redis-py bounds a send on a connection with a ``socket_timeout`` by
+    ``asyncio.wait_for``, which on Python 3.11 makes a task and an extra event-loop
+    pass per command (measured: about a third of a load's client CPU). These
+    connections have no socket timeout; each exchange (sending, reading the reply, a
+    retry's reconnect) runs under ``asyncio.timeout`` of the service's socket timeout
+    instead, the same bound on a stalled server without the task. A timed-out or
+    failed connection is disconnected (redis-py does so when a read is interrupted)
+    and reconnects on its next use, under the same retry policy and error translation
+    as every other command. Connections stay with the reader between reads instead of
+    going back to the pool (taking one from the pool costs a lock and its bookkeeping),
+    so this loop holds as many as it ever ran loads at once (``max_connections``
+    bounds them, apart from the service's other commands).
+    """
+
+    def __init__(self, pool: ConnectionPool, timeout: float | None) -> None:
+        self._pool = pool
+        self._timeout = timeout
+        self._idle: list[AbstractConnection] = []
+        self._closed = False
+
+    async def run(self, script: LuaScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """The reply of *script*, run by digest on a connection of this reader."""
+        idle = self._idle
+        connection = idle.pop() if idle else await self._pool.get_connection()
+        try:
+            return await connection.retry.call_with_retry(
+                lambda: self._attempt(connection, script, keys, args),
+                lambda _error: connection.disconnect(),
+            )
+        finally:
+            if self._closed:
+                await connection.disconnect()
+            else:
+                idle.append(connection)
+
+    async def _attempt(
+        self,
+        connection: AbstractConnection,
+        script: LuaScript,
+        keys: Sequence[str],
+        args: Sequence[Any],
+    ) -> Any:
+        bound = asyncio.timeout(self._timeout)
+        try:
+            async with bound:
+                return await script.exchange(connection, keys, args)
+        except builtins.TimeoutError:
+            if not bound.expired():
+                raise
+            # Interrupted mid-exchange, redis-py disconnected it: no reply is left behind.
+            raise TimeoutError(
+                f"no reply from the Redis server within {self._timeout:g}s (socket_timeout)"
+            ) from None
+
+    async def aclose(self) -> None:
+        self._closed = True
+        self._idle.clear()
+        await self._pool.disconnect()
 
 
 async def _eviction_policy(client: Redis) -> tuple[str | None, str]:

@@ -39,27 +39,15 @@ class LuaScript:
             # A restarted or different server: load it (EVAL caches it) and run it.
             return await client.eval(self.source, len(keys), *keys, *args)
 
-    async def read(self, client: Redis, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
-        """Run it as :meth:`__call__` does, on a connection taken from *client*'s pool.
-
-        For the hot reads (a session load): redis-py's per-command wrapper (timing and
-        error bookkeeping around the retry loop) costs about as much client CPU as
-        sending the command; this keeps the pool, the retry policy and the reply parser,
-        and reuses the packed command when the same read repeats.
-        """
-        pool = client.connection_pool
-        connection = await pool.get_connection()
-        try:
-            return await connection.retry.call_with_retry(
-                lambda: self._exchange(connection, keys, args),
-                lambda _error: connection.disconnect(),
-            )
-        finally:
-            await pool.release(connection)
-
-    async def _exchange(
+    async def exchange(
         self, connection: AbstractConnection, keys: Sequence[str], args: Sequence[Any]
     ) -> Any:
+        """Send it on *connection* (held by the caller alone) and read the reply.
+
+        For the hot reads (a session load, see :class:`~runners_redis.connections.Reader`):
+        the packed command is reused when the same read repeats, since packing it costs
+        about as much client CPU as the rest of the call's Python.
+        """
         command = ("EVALSHA", self.sha, len(keys), *keys, *args)
         cached = (connection.encoder.encoding, *command)  # services may differ in encoding
         packed = self._packed.get(cached)

@@ -149,16 +149,16 @@ class RedisSessionService(BaseSessionService):
         if after_timestamp is not None:
             # The window is found by reading timestamps from the tail: fetched whole.
             args = [-1 if num_recent_events is None else num_recent_events]
-            async with self._connections.client() as client:
-                reply = await LOAD.read(client, script_keys, [*args, encode_float(after_timestamp)])
+            reply = await self._connections.read(
+                LOAD, script_keys, [*args, encode_float(after_timestamp)]
+            )
             if not reply:
                 return None
             updated, scopes, *payloads = reply
             events = self.history(payloads)
         else:
             wanted = _TAIL if num_recent_events is None else min(_TAIL, num_recent_events)
-            async with self._connections.client() as client:
-                reply = await LOAD_TAIL.read(client, script_keys, [wanted])
+            reply = await self._connections.read(LOAD_TAIL, script_keys, [wanted])
             if not reply:
                 return None
             updated, count, scopes, *payloads = reply
