@@ -37,15 +37,19 @@ def event_from_adk(event: AdkEvent) -> Event:
 
 
 def session_to_adk(session: Session, events: list[AdkEvent] | None = None) -> AdkSession:
-    """The ADK session equal to *session*; *events* are its events already converted."""
-    return AdkSession(
-        id=session.id,
-        app_name=session.app_name,
-        user_id=session.user_id,
-        state=dict(session.state),
-        events=[event_to_adk(e) for e in session.events] if events is None else events,
-        last_update_time=session.last_update_time,
-    )
+    """The ADK session equal to *session*; *events* are its events already converted
+    (ADK events, kept in a list of the session's own)."""
+    fields = {
+        "id": session.id,
+        "app_name": session.app_name,
+        "user_id": session.user_id,
+        "state": dict(session.state),
+        "events": [event_to_adk(e) for e in session.events] if events is None else list(events),
+        "last_update_time": session.last_update_time,
+    }
+    # Every field is already of its type (validated when built or stored); validating
+    # the event list again would cost a check per event on every load.
+    return AdkSession.model_construct(**fields)
 
 
 def session_from_adk(session: AdkSession) -> Session:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import runners_adk
 import runners_adk.cache
@@ -125,6 +127,9 @@ async def test_loads_share_events_and_a_write_releases_one(pair):
     assert all(isinstance(e, Event) for e in first.events)
     assert first.events[1] == Event.model_validate(first.events[1].model_dump())
     assert type(first.events[1].model_copy()) is Event
+    assert type(first.events[1].model_copy(deep=True)) is Event
+    assert type(copy.deepcopy(first.events[1])) is Event
+    assert copy.deepcopy(first).events == first.events
     assert "Event(" in repr(first.events[1]) and "Shared" not in repr(first.events[1])
 
     first.events[1].author = "mine"
