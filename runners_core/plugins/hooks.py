@@ -137,7 +137,13 @@ class PluginHooks:
     ) -> None:
         """Enter each context manager the implementations return, first one outermost."""
         for impl in self.implementations(hook):
-            manager = await self._call(impl, hook, kwargs)
+            # _call inlined (twice an invocation with a tracing plugin).
+            try:
+                manager = impl.function(*map(kwargs.__getitem__, impl.argnames))
+                if manager is not None and inspect.isawaitable(manager):
+                    manager = await manager
+            except Exception as exc:
+                raise PluginHookError(impl.plugin_name, hook, exc) from exc
             if manager is None:
                 continue
             if hasattr(manager, "__aenter__") and hasattr(manager, "__aexit__"):
@@ -257,9 +263,31 @@ class PluginHooks:
         return None
 
     async def on_event(self, ctx: InvocationContext, event: Event) -> Event:
-        if not self.implementations("on_event"):
+        impls = self.implementations("on_event")
+        if not impls:
             return event
-        return await self._chain("on_event", "event", event, {"ctx": ctx}, Event)
+        # _chain inlined: once per event, and a coroutine layer costs more than a trivial
+        # implementation (measured: 0.5 us of CPU an event).
+        kwargs = {"ctx": ctx, "event": event}
+        for impl in impls:
+            try:
+                result = impl.function(*map(kwargs.__getitem__, impl.argnames))
+                if result is None:
+                    continue
+                if inspect.isawaitable(result):
+                    result = await result
+                    if result is None:
+                        continue
+            except Exception as exc:
+                raise PluginHookError(impl.plugin_name, "on_event", exc) from exc
+            if not isinstance(result, Event):
+                raise PluginHookError(
+                    impl.plugin_name,
+                    "on_event",
+                    TypeError(f"returned {type(result).__name__}; return a Event or None"),
+                )
+            kwargs["event"] = result
+        return kwargs["event"]
 
     async def before_append_event(self, session: Session, event: Event) -> Event:
         if not self.implementations("before_append_event"):
@@ -267,9 +295,18 @@ class PluginHooks:
         return await self._chain("before_append_event", "event", event, {"session": session}, Event)
 
     async def after_append_event(self, session: Session, event: Event) -> None:
-        if not self.implementations("after_append_event"):
+        impls = self.implementations("after_append_event")
+        if not impls:
             return  # once per stored event: not even the arguments when nobody listens
-        await self._notify("after_append_event", {"session": session, "event": event})
+        # _notify inlined, as in on_event.
+        kwargs = {"session": session, "event": event}
+        for impl in impls:
+            try:
+                result = impl.function(*map(kwargs.__getitem__, impl.argnames))
+                if result is not None and inspect.isawaitable(result):
+                    await result
+            except Exception as exc:
+                raise PluginHookError(impl.plugin_name, "after_append_event", exc) from exc
 
     async def after_run(self, ctx: InvocationContext) -> None:
         await self._notify("after_run", {"ctx": ctx})
