@@ -13,7 +13,7 @@ import asyncio
 import builtins
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -94,7 +94,8 @@ class RedisConnections:
         try:
             reader = await self._readers.get()
             if not self._checked:
-                await self._check_server(await self._clients.get())
+                # On the reader's connection: a process that only loads opens no other.
+                await reader.bounded(self._check_server(Redis(connection_pool=reader.pool)))
             return await reader.run(script, keys, args)
         except RedisError as exc:
             raise self._translate(exc) from exc
@@ -248,7 +249,8 @@ class Reader:
     """
 
     def __init__(self, pool: ConnectionPool, timeout: float | None) -> None:
-        self._pool = pool
+        self.pool = pool
+        """Where its connections come from (they have no socket timeout: see :meth:`bounded`)."""
         self._timeout = timeout
         self._idle: list[AbstractConnection] = []
         self._closed = False
@@ -256,7 +258,7 @@ class Reader:
     async def run(self, script: LuaScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
         """The reply of *script*, run by digest on a connection of this reader."""
         idle = self._idle
-        connection = idle.pop() if idle else await self._pool.get_connection()
+        connection = idle.pop() if idle else await self.pool.get_connection()
         try:
             return await connection.retry.call_with_retry(
                 lambda: self._attempt(connection, script, keys, args),
@@ -275,10 +277,14 @@ class Reader:
         keys: Sequence[str],
         args: Sequence[Any],
     ) -> Any:
+        return await self.bounded(script.exchange(connection, keys, args))
+
+    async def bounded(self, operation: Awaitable[T]) -> T:
+        """Await *operation* (on this reader's connections) within the socket timeout."""
         bound = asyncio.timeout(self._timeout)
         try:
             async with bound:
-                return await script.exchange(connection, keys, args)
+                return await operation
         except builtins.TimeoutError:
             if not bound.expired():
                 raise
@@ -290,7 +296,7 @@ class Reader:
     async def aclose(self) -> None:
         self._closed = True
         self._idle.clear()
-        await self._pool.disconnect()
+        await self.pool.disconnect()
 
 
 async def _eviction_policy(client: Redis) -> tuple[str | None, str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import redis
 from pydantic import Field, field_validator
 
 from runners_core.errors import ConfigError
@@ -25,6 +26,16 @@ from runners_core.url_options import (
     UrlOptions,
     parse_options,
 )
+
+try:
+    from redis.driver_info import DriverInfo
+except ImportError:  # redis-py before 7.1
+    _DRIVER_INFO: Any = None
+else:
+    # redis-py names itself to the server (CLIENT SETINFO) on every connection; left to
+    # itself it reads its version from the installed packages' metadata for each new
+    # connection object (about 2 ms of CPU here, paid by a fresh process's first load).
+    _DRIVER_INFO = DriverInfo(lib_version=redis.__version__)
 
 DEFAULT_PREFIX = "runners"
 DEFAULT_LEASE_SECONDS = 15.0
@@ -68,6 +79,8 @@ class RedisSettings:
             kwargs["socket_connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
         if "socket_timeout" not in query:
             kwargs["socket_timeout"] = DEFAULT_SOCKET_TIMEOUT
+        if _DRIVER_INFO is not None:
+            kwargs["driver_info"] = _DRIVER_INFO
         return kwargs
 
 

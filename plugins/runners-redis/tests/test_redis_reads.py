@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from runners_redis.sessions import RedisSessionService
 
 from runners_core import Content, Event, GetSessionConfig
@@ -175,3 +177,25 @@ async def test_a_load_creates_no_task(sessions: RedisSessionService) -> None:
     finally:
         loop.set_task_factory(previous)
     assert created, "redis-py's command path no longer makes a task: revisit the reader"
+
+
+async def test_a_process_that_only_loads_opens_one_connection(
+    make_url: Callable[..., str], raw_redis: redis.Redis
+) -> None:
+    """The server checks run on the reader's connection, not on a second one."""
+    name = f"rr-reads-{secrets.token_hex(4)}"
+    writer = RedisSessionService(make_url())
+    try:
+        session = await writer.create_session(app_name="app", user_id="u", session_id="s")
+        await writer.append_event(session, _event("one"))
+    finally:
+        await writer.close()
+    reader = RedisSessionService(make_url(client_name=name))
+    try:
+        for _ in range(3):
+            loaded = await reader.get_session(app_name="app", user_id="u", session_id="s")
+            assert loaded is not None
+        ours = [c for c in raw_redis.client_list() if c["name"] == name]
+        assert len(ours) == 1
+    finally:
+        await reader.close()
