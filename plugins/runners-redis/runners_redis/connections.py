@@ -62,9 +62,9 @@ class RedisConnections:
                 f"this Redis service ({settings.redacted_url}) is closed; create a new one"
             ),
         )
-        self._readers: LoopLocal[Reader] = LoopLocal(
-            self._open_reader,
-            Reader.aclose,
+        self._channels: LoopLocal[ScriptChannel] = LoopLocal(
+            self._open_channel,
+            ScriptChannel.aclose,
             name=settings.redacted_url,
             closed=lambda: RunnersError(
                 f"this Redis service ({settings.redacted_url}) is closed; create a new one"
@@ -86,17 +86,26 @@ class RedisConnections:
         except RedisError as exc:
             raise self._translate(exc) from exc
 
-    async def read(self, script: LuaScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        """Run the read-only *script* on the running loop's :class:`Reader`.
+    async def run(
+        self,
+        script: LuaScript,
+        keys: Sequence[str],
+        args: Sequence[Any],
+        *,
+        repeats: bool = False,
+    ) -> Any:
+        """Run *script* by digest on the running loop's :class:`ScriptChannel`.
 
-        Redis failures become BackendErrors, as inside :meth:`client`.
+        For the per-turn commands (loads, appends, the run lease). *repeats*: the same
+        command is likely sent again (a load), so its packed form is kept. Redis
+        failures become BackendErrors, as inside :meth:`client`.
         """
         try:
-            reader = await self._readers.get()
+            channel = await self._channels.get()
             if not self._checked:
-                # On the reader's connection: a process that only loads opens no other.
-                await reader.bounded(self._check_server(Redis(connection_pool=reader.pool)))
-            return await reader.run(script, keys, args)
+                # On the channel's connection: a process that only loads opens no other.
+                await channel.bounded(self._check_server(Redis(connection_pool=channel.pool)))
+            return await channel.run(script, keys, args, repeats)
         except RedisError as exc:
             raise self._translate(exc) from exc
 
@@ -142,12 +151,12 @@ class RedisConnections:
     async def _open(self) -> Redis:
         return Redis.from_pool(self._pool())  # owns the pool: aclose() disconnects it
 
-    async def _open_reader(self) -> Reader:
+    async def _open_channel(self) -> ScriptChannel:
         pool = self._pool()
-        # The reader bounds each exchange itself (see Reader): its connections get none.
+        # The channel bounds each exchange itself (see ScriptChannel): its connections get none.
         timeout = pool.connection_kwargs.get("socket_timeout")
         pool.connection_kwargs["socket_timeout"] = None
-        return Reader(pool, timeout)
+        return ScriptChannel(pool, timeout)
 
     async def _check_server(self, client: Redis) -> None:
         info = await client.info("server")
@@ -227,12 +236,13 @@ class RedisConnections:
             blocking, self._blocking = self._blocking, None
         if blocking is not None:
             blocking.close()
-        await self._readers.close()
+        await self._channels.close()
         await self._clients.close()
 
 
-class Reader:
-    """One event loop's connections for the hot reads (session loads).
+class ScriptChannel:
+    """One event loop's connections for the scripts every turn runs (the session load,
+    each append, the run lease).
 
     redis-py bounds a send on a connection with a ``socket_timeout`` by
     ``asyncio.wait_for``, which on Python 3.11 makes a task and an extra event-loop
@@ -242,10 +252,10 @@ class Reader:
     instead, the same bound on a stalled server without the task. A timed-out or
     failed connection is disconnected (redis-py does so when a read is interrupted)
     and reconnects on its next use, under the same retry policy and error translation
-    as every other command. Connections stay with the reader between reads instead of
-    going back to the pool (taking one from the pool costs a lock and its bookkeeping),
-    so this loop holds as many as it ever ran loads at once (``max_connections``
-    bounds them, apart from the service's other commands).
+    as every other command. Connections stay with the channel between commands instead
+    of going back to the pool (taking one from the pool costs a lock and its
+    bookkeeping), so this loop holds as many as it ever ran such commands at once
+    (``max_connections`` bounds them, apart from the service's other commands).
     """
 
     def __init__(self, pool: ConnectionPool, timeout: float | None) -> None:
@@ -255,13 +265,15 @@ class Reader:
         self._idle: list[AbstractConnection] = []
         self._closed = False
 
-    async def run(self, script: LuaScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        """The reply of *script*, run by digest on a connection of this reader."""
+    async def run(
+        self, script: LuaScript, keys: Sequence[str], args: Sequence[Any], repeats: bool
+    ) -> Any:
+        """The reply of *script*, run by digest on a connection of this channel."""
         idle = self._idle
         connection = idle.pop() if idle else await self.pool.get_connection()
         try:
             return await connection.retry.call_with_retry(
-                lambda: self._attempt(connection, script, keys, args),
+                lambda: self.bounded(script.exchange(connection, keys, args, repeats)),
                 lambda _error: connection.disconnect(),
             )
         finally:
@@ -270,17 +282,8 @@ class Reader:
             else:
                 idle.append(connection)
 
-    async def _attempt(
-        self,
-        connection: AbstractConnection,
-        script: LuaScript,
-        keys: Sequence[str],
-        args: Sequence[Any],
-    ) -> Any:
-        return await self.bounded(script.exchange(connection, keys, args))
-
     async def bounded(self, operation: Awaitable[T]) -> T:
-        """Await *operation* (on this reader's connections) within the socket timeout."""
+        """Await *operation* (on this channel's connections) within the socket timeout."""
         bound = asyncio.timeout(self._timeout)
         try:
             async with bound:

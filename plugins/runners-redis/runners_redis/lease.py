@@ -20,11 +20,10 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-
-from redis.asyncio import Redis
+from typing import Any
 
 from runners_core.errors import BackendError
 from runners_redis.scripts import LuaScript
@@ -66,7 +65,8 @@ return 0
 """,
 )
 
-ClientFactory = Callable[[], AbstractAsyncContextManager[Redis]]
+RunScript = Callable[[LuaScript, Sequence[str], Sequence[Any]], Awaitable[Any]]
+"""Runs a script by digest: :meth:`~runners_redis.connections.RedisConnections.run`."""
 
 
 @dataclass
@@ -94,7 +94,7 @@ class Lease:
 
 @asynccontextmanager
 async def hold_lease(
-    connect: ClientFactory,
+    run: RunScript,
     key: str,
     *,
     lease_ms: int,
@@ -110,9 +110,8 @@ async def hold_lease(
     deadline = None if timeout is None else time.monotonic() + timeout
     wait = _FIRST_WAIT
     while True:
-        async with connect() as client:
-            if await ACQUIRE(client, [key], [token, lease_ms]):
-                break
+        if await run(ACQUIRE, [key], [token, lease_ms]):
+            break
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             raise busy()
@@ -121,27 +120,25 @@ async def hold_lease(
         wait = min(wait * 2, _MAX_WAIT)
 
     lease = Lease(key, token)
-    renewer = asyncio.create_task(_renew(connect, lease, lease_ms))
+    renewer = asyncio.create_task(_renew(run, lease, lease_ms))
     try:
         yield lease
     finally:
         renewer.cancel()
         await asyncio.wait([renewer])  # unlike `await renewer`, keeps our own cancellation
         try:
-            async with connect() as client:
-                await RELEASE(client, [key], [token])
+            await run(RELEASE, [key], [token])
         except BackendError as exc:
             # The lease expires on its own; nothing is left locked for good.
             log.warning("could not release run lease %s (it will expire): %s", key, exc)
 
 
-async def _renew(connect: ClientFactory, lease: Lease, lease_ms: int) -> None:
+async def _renew(run: RunScript, lease: Lease, lease_ms: int) -> None:
     interval = lease_ms / 3000
     while True:
         await asyncio.sleep(interval)
         try:
-            async with connect() as client:
-                kept = await RENEW(client, [lease.key], [lease.token, lease_ms])
+            kept = await run(RENEW, [lease.key], [lease.token, lease_ms])
         except BackendError as exc:
             log.warning("could not renew run lease %s, will retry: %s", lease.key, exc)
             continue

@@ -149,8 +149,8 @@ class RedisSessionService(BaseSessionService):
         if after_timestamp is not None:
             # The window is found by reading timestamps from the tail: fetched whole.
             args = [-1 if num_recent_events is None else num_recent_events]
-            reply = await self._connections.read(
-                LOAD, script_keys, [*args, encode_float(after_timestamp)]
+            reply = await self._connections.run(
+                LOAD, script_keys, [*args, encode_float(after_timestamp)], repeats=True
             )
             if not reply:
                 return None
@@ -158,7 +158,7 @@ class RedisSessionService(BaseSessionService):
             events = self.history(payloads)
         else:
             wanted = _TAIL if num_recent_events is None else min(_TAIL, num_recent_events)
-            reply = await self._connections.read(LOAD_TAIL, script_keys, [wanted])
+            reply = await self._connections.run(LOAD_TAIL, script_keys, [wanted], repeats=True)
             if not reply:
                 return None
             updated, count, scopes, *payloads = reply
@@ -367,11 +367,11 @@ class RedisSessionService(BaseSessionService):
     ) -> bool:
         keys = self._append_keys(app_name, user_id, session_id)
         token = self._lease_token(app_name, user_id, session_id)
-        async with self._connections.client() as client:
-            if record.has_ops:
+        if record.has_ops:
+            async with self._connections.client() as client:
                 status = await self._append_with_ops(client, keys, record, token)
-            else:
-                status = await APPEND(client, keys, self._append_args(record, token))
+        else:
+            status = await self._connections.run(APPEND, keys, self._append_args(record, token))
         self._check_status(status, app_name, user_id, session_id, record)
         return status == 1
 
@@ -413,7 +413,7 @@ class RedisSessionService(BaseSessionService):
     ) -> AsyncIterator[None]:
         session = (app_name, user_id, session_id)
         async with hold_lease(
-            self._connections.client,
+            self._connections.run,
             self.keys.lock(app_name, user_id, session_id),
             lease_ms=self.settings.lease_ms,
             timeout=timeout,

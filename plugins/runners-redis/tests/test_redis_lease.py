@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import pytest
 import redis
 from runners_redis import lease as lease_module
+from runners_redis.connections import RedisConnections
 from runners_redis.keys import KeySpace
 from runners_redis.sessions import RedisSessionService
 
@@ -50,15 +51,17 @@ async def long_leases(
 def failed_acquires(monkeypatch: pytest.MonkeyPatch) -> asyncio.Queue[str]:
     """Every acquire attempt the lease code makes that finds the lease taken, by key."""
     seen: asyncio.Queue[str] = asyncio.Queue()
-    acquire = lease_module.ACQUIRE
+    run = RedisConnections.run
 
-    async def recording(client: Any, keys: list[str], args: list[Any]) -> Any:
-        got = await acquire(client, keys, args)
-        if not got:
+    async def recording(
+        self: RedisConnections, script: Any, keys: list[str], args: list[Any], **options: Any
+    ) -> Any:
+        got = await run(self, script, keys, args, **options)
+        if script is lease_module.ACQUIRE and not got:
             seen.put_nowait(keys[0])
         return got
 
-    monkeypatch.setattr(lease_module, "ACQUIRE", recording)
+    monkeypatch.setattr(RedisConnections, "run", recording)
     return seen
 
 

@@ -1,4 +1,5 @@
-"""Session loads on the reader's connections: bounded by the socket timeout, no task."""
+"""The per-turn scripts (loads, appends, the run lease) on the script channel: bounded by
+the socket timeout, retried, packed by hiredis, no task per command."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
+from redis.asyncio.connection import Connection
+from redis.exceptions import DataError
+from runners_redis import scripts
 from runners_redis.sessions import RedisSessionService
 
 from runners_core import Content, Event, GetSessionConfig
@@ -94,7 +98,7 @@ async def test_a_load_from_a_stalled_server_fails_within_the_socket_timeout(
     try:
         session = await service.create_session(**key)
         await service.append_event(session, _event("one"))
-        assert (await service.get_session(**key)) is not None  # the reader is connected
+        assert (await service.get_session(**key)) is not None  # the channel is connected
 
         proxy.replies.clear()
         start = time.monotonic()
@@ -141,9 +145,9 @@ async def test_dropped_connections_are_retried(
         await service.close()
 
 
-async def test_a_load_creates_no_task(sessions: RedisSessionService) -> None:
+async def test_loads_and_appends_create_no_task(sessions: RedisSessionService) -> None:
     """redis-py's socket timeout wraps a send in a task (asyncio.wait_for on 3.11); the
-    reader bounds the exchange with asyncio.timeout instead."""
+    channel bounds the exchange with asyncio.timeout instead."""
     key = {"app_name": "app", "user_id": "u", "session_id": "s"}
     session = await sessions.create_session(**key)
     for n in range(40):
@@ -164,10 +168,23 @@ async def test_a_load_creates_no_task(sessions: RedisSessionService) -> None:
         for config in (recent, None):
             loaded = await sessions.get_session(**key, config=config)
             assert loaded is not None
+        await sessions.append_event(loaded, _event("last"))
     finally:
         loop.set_task_factory(previous)
-    assert len(loaded.events) == 40
+    assert len(loaded.events) == 41
     assert created == []
+
+    # Holding the run lease makes its renewer, and nothing else.
+    loop.set_task_factory(counting)  # type: ignore[arg-type]
+    try:
+        async with sessions.lock_session(**key, timeout=1):
+            await sessions.append_event(loaded, _event("locked"))
+    finally:
+        loop.set_task_factory(previous)
+    assert len(created) == 1
+    stored = await sessions.get_session(**key)
+    assert stored is not None and stored.events[-1].content.parts[0].text == "locked"
+    created.clear()
 
     # The check can fail: redis-py's own command path does make one.
     loop.set_task_factory(counting)  # type: ignore[arg-type]
@@ -176,13 +193,13 @@ async def test_a_load_creates_no_task(sessions: RedisSessionService) -> None:
             await client.get("anything")
     finally:
         loop.set_task_factory(previous)
-    assert created, "redis-py's command path no longer makes a task: revisit the reader"
+    assert created, "redis-py's command path no longer makes a task: revisit the channel"
 
 
 async def test_a_process_that_only_loads_opens_one_connection(
     make_url: Callable[..., str], raw_redis: redis.Redis
 ) -> None:
-    """The server checks run on the reader's connection, not on a second one."""
+    """The server checks run on the channel's connection, not on a second one."""
     name = f"rr-reads-{secrets.token_hex(4)}"
     writer = RedisSessionService(make_url())
     try:
@@ -199,3 +216,22 @@ async def test_a_process_that_only_loads_opens_one_connection(
         assert len(ours) == 1
     finally:
         await reader.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("EVALSHA", "ab" * 20, 2, "k/ä/1", "k/日本", "id-1", '{"t":"é\\n😀"}', "1.5", 0, -1, ""),
+        ("EVALSHA", "cd" * 20, 0, 12345678901234567890),
+    ],
+)
+def test_hiredis_packs_as_redis_py_does(command: tuple[object, ...]) -> None:
+    connection = Connection(decode_responses=True)
+    assert scripts._hiredis_pack is not None  # redis[hiredis] is a dependency
+    assert scripts.pack(connection, command) == b"".join(connection.pack_command(*command))
+
+
+def test_packing_falls_back_to_redis_py_for_what_hiredis_does_not_take() -> None:
+    connection = Connection(decode_responses=True)
+    with pytest.raises(DataError, match="Invalid input of type: 'dict'"):
+        scripts.pack(connection, ("EVALSHA", "x", 0, {"not": "encodable"}))
