@@ -59,15 +59,19 @@ def test_trace_a_run_in_the_console(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "assistant: Hello!" in out
-    # One line of JSON per span, printed when the span ends: the child first.
-    spans = [json.loads(line) for line in out.splitlines() if line.startswith('{"name":')]
+    # JSON Lines: one line of JSON per span, printed when the span ends (the child first),
+    # and one per metrics export.
+    documents = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    spans = [document for document in documents if "name" in document]
     assert [span["name"] for span in spans] == ["invoke_agent assistant", "invocation assistant"]
     agent, invocation = spans
     assert agent["parent_id"] == invocation["context"]["span_id"]
     assert invocation["resource"]["attributes"]["service.name"] == "assistant"
     assert invocation["attributes"]["runners.outcome"] == "ok"
     assert [event["name"] for event in agent["events"]] == ["event"]  # the reply, stored
-    assert '"name": "runners.invocations"' in out  # metrics, at exit
+    metrics = [document for document in documents if "resource_metrics" in document]
+    assert metrics and len(spans) + len(metrics) == len(documents)
+    assert '"name": "runners.invocations"' in out  # metrics, when the runner closes
 
 
 def test_prune_with_a_dry_run_first(tmp_path: Path):

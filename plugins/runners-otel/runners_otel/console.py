@@ -1,4 +1,5 @@
-"""The console exporter's output: one line of JSON per finished span.
+"""The console exporter's output: one line of JSON per finished span, and one per
+metrics export.
 
 The SDK's default console format (``ReadableSpan.to_json``) indents its JSON, which
 makes Python's encoder fall back from C to pure Python, and serialises and re-parses
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.sdk.metrics.export import MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.util import ns_to_iso_str
@@ -129,3 +131,9 @@ def _attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
     # The SDK's BoundedAttributes is a Mapping, not a dict: dict() of one takes the generic
     # path (measured: 2 us for three attributes), a comprehension a third of that.
     return {key: attributes[key] for key in attributes} if attributes else {}
+
+
+def metrics_line(metrics: MetricsData) -> str:
+    """A ``ConsoleMetricExporter`` formatter: the SDK's JSON on one line, not indented, so
+    that the console output is JSON Lines throughout."""
+    return metrics.to_json(indent=None) + "\n"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import metrics, trace
 
-from runners_otel.console import SpanLines
+from runners_otel.console import SpanLines, metrics_line
 from runners_otel.settings import OtelSettings
 
 SCOPE = "runners_otel"
@@ -83,12 +84,14 @@ def _build(settings: OtelSettings) -> Telemetry:
         # Printed as each span ends, so a short script shows its trace at once. A batch
         # processor would only move the formatting to its thread, in this same process
         # (measured: no less CPU), and drop spans when its queue is full.
-        exporter = ConsoleSpanExporter(formatter=SpanLines())
+        # sys.stdout as it is now (the SDK's default is the one of its import).
+        exporter = ConsoleSpanExporter(out=sys.stdout, formatter=SpanLines())
         tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
         if settings.metrics:
             readers.append(
                 PeriodicExportingMetricReader(
-                    ConsoleMetricExporter(), export_interval_millis=interval_ms
+                    ConsoleMetricExporter(out=sys.stdout, formatter=metrics_line),
+                    export_interval_millis=interval_ms,
                 )
             )
     elif settings.exporter == "otlp":

@@ -77,3 +77,48 @@ def test_a_new_resource_is_printed_as_such():
         for line in out.getvalue().splitlines()
     ]
     assert names == ["one", "two"]
+
+
+async def test_exporter_console_prints_json_lines_only(capsys):
+    """``exporter = "console"`` end to end: spans and metrics, each one line of JSON."""
+    from runners_otel import OtelPlugin
+
+    from runners_core import BaseAgent, Content, InMemoryRunner, load_config, load_plugins
+
+    class Two(BaseAgent):
+        async def _run_async_impl(self, ctx):
+            yield ctx.event("one")
+            yield ctx.event("two")
+
+    # A service name of its own: the plugin shares providers between equal settings.
+    plugin = OtelPlugin(exporter="console", service_name="console-lines-test")
+    runner = InMemoryRunner(
+        Two(name="two"),
+        app_name="lines",
+        plugins=[plugin],
+        plugin_manager=load_plugins(load_config({}, environ={}), entry_points=[]),
+        auto_create_session=True,
+    )
+    async for _ in runner.run_async(
+        user_id="u", session_id="s", new_message=Content.from_text("go")
+    ):
+        pass
+    await runner.close()  # flushes the plugin's providers: the metrics are printed now
+    # Shut down while stdout is still this test's: no export left for the process's exit.
+    plugin.telemetry.tracer_provider.shutdown()
+    plugin.telemetry.meter_provider.shutdown()
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
+    documents = [json.loads(line) for line in lines]
+    spans = [d for d in documents if "name" in d]
+    assert [s["name"] for s in spans] == ["invoke_agent two", "invocation lines"]
+    assert [e["attributes"]["runners.event.author"] for e in spans[0]["events"]] == ["two"] * 2
+    # One line per metrics export: the runner's close, then the provider's shutdown.
+    metrics, *_ = [d for d in documents if "resource_metrics" in d]
+    names = {
+        metric["name"]
+        for resource in metrics["resource_metrics"]
+        for scope in resource["scope_metrics"]
+        for metric in scope["metrics"]
+    }
+    assert {"runners.invocations", "runners.events.stored"} <= names
+    assert all("name" in d or "resource_metrics" in d for d in documents)
