@@ -117,6 +117,47 @@ async def test_a_load_from_a_stalled_server_fails_within_the_socket_timeout(
         await service.close()
 
 
+async def test_a_load_cancelled_mid_reply_leaves_no_reply_for_the_next(
+    proxy: StallingProxy, redis_base_url: str, make_url: Callable[..., str]
+) -> None:
+    """A caller's cancellation (its own timeout) while the reply is held back: the
+    channel's connection is dropped, so the next load never reads the old reply."""
+    assert proxy._server is not None
+    port = proxy._server.sockets[0].getsockname()[1]
+    base = redis_base_url.replace(f":{urlsplit(redis_base_url).port}", f":{port}", 1)
+    service = RedisSessionService(make_url().replace(redis_base_url, base, 1))
+    try:
+        for name in ("a", "b"):
+            session = await service.create_session(app_name="app", user_id="u", session_id=name)
+            await service.append_event(session, _event(f"in {name}"))
+        proxy.replies.clear()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(
+                service.get_session(app_name="app", user_id="u", session_id="a"), 0.2
+            )
+        proxy.replies.set()  # the held reply for "a" reaches a closed socket, if at all
+        loaded = await service.get_session(app_name="app", user_id="u", session_id="b")
+        assert loaded is not None and loaded.id == "b"
+        assert [e.content.parts[0].text for e in loaded.events] == ["in b"]
+    finally:
+        proxy.replies.set()
+        await service.close()
+
+
+async def test_concurrent_loads_each_get_their_own_reply(sessions: RedisSessionService) -> None:
+    names = [f"s{n}" for n in range(20)]
+    for name in names:
+        session = await sessions.create_session(app_name="app", user_id="u", session_id=name)
+        await sessions.append_event(session, _event(f"in {name}"))
+    for _ in range(3):
+        loaded = await asyncio.gather(
+            *(sessions.get_session(app_name="app", user_id="u", session_id=n) for n in names)
+        )
+        assert [(s.id, s.events[0].content.parts[0].text) for s in loaded if s] == [
+            (n, f"in {n}") for n in names
+        ]
+
+
 async def test_dropped_connections_are_retried(
     proxy: StallingProxy, redis_base_url: str, make_url: Callable[..., str]
 ) -> None:
