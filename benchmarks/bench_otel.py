@@ -25,7 +25,9 @@ Rates are events per second of this process's CPU time (the machine is shared), 
 runner's close included (it flushes the plugin's providers). Prints events/s per mode
 and the overhead against ``off`` as JSON, then the plugin's own cost per invocation with
 its hooks called directly (``plugin_hooks_us_per_invocation``), next to what a whole
-invocation costs without the plugin (``off_us_per_invocation``).
+invocation costs without the plugin (``off_us_per_invocation``) and what the
+OpenTelemetry SDK alone costs for the same spans, span events and metric updates
+(``sdk_floor_us_per_invocation``: the part no plugin code can remove).
 """
 
 from __future__ import annotations
@@ -154,6 +156,71 @@ def hook_cost(modes: tuple[str, ...], rounds: int) -> dict[str, float]:
     return best
 
 
+def sdk_floor(mode: str, rounds: int) -> float:
+    """What the OpenTelemetry SDK alone costs for what the plugin records of one invocation,
+    in microseconds of CPU, best of *rounds*: the same calls on the plugin's own tracer and
+    instruments, with no plugin code around them (two spans with their attributes, made
+    current in turn, a span event of two attributes per stored event, the closing
+    attributes, five metric updates). No plugin can record all of it for less."""
+    from opentelemetry import context, trace
+
+    plugin = plugin_for(mode)[0]
+    tracer = plugin.telemetry.tracer
+    instruments = plugin._metrics  # the plugin's own instruments, on its own meter
+    events = EVENTS_PER_INVOCATION
+    app = {"runners.app_name": "bench"}
+    lock = {**app, "runners.session_lock.acquired": True}
+    labels = {**app, "gen_ai.agent.name": "ten", "runners.outcome": "ok"}
+    closing = {"runners.outcome": "ok", "runners.events": events}
+
+    def one(i: int) -> None:
+        instruments.lock_wait.record(0.00001, lock)
+        invocation = tracer.start_span(
+            "invocation bench",
+            attributes={
+                **app,
+                "runners.user_id": "u",
+                "runners.session_id": f"s{i}",
+                "gen_ai.conversation.id": f"s{i}",
+                "runners.invocation_id": f"inv-{i}",
+                "gen_ai.agent.name": "ten",
+                "runners.session_lock.waited_s": 0.00001,
+            },
+        )
+        outer = context.attach(trace.set_span_in_context(invocation))
+        invocation.add_event("event", {"runners.event.author": "user", "runners.event.size": 2})
+        agent = tracer.start_span(
+            "invoke_agent ten",
+            attributes={
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": "ten",
+                "gen_ai.conversation.id": f"s{i}",
+                "runners.invocation_id": f"inv-{i}",
+            },
+        )
+        inner = context.attach(trace.set_span_in_context(agent))
+        for _ in range(events):
+            agent.add_event("event", {"runners.event.author": "ten", "runners.event.size": 7})
+        context.detach(inner)
+        agent.set_attributes(closing)
+        agent.end()
+        context.detach(outer)
+        invocation.set_attributes(closing)
+        invocation.end()
+        instruments.invocations.add(1, labels)
+        instruments.duration.record(0.0003, labels)
+        instruments.events_stored.add(1, {**app, "runners.event.author": "user"})
+        instruments.events_stored.add(events, {**app, "runners.event.author": "ten"})
+
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for i in range(200):
+            one(i)
+        best = min(best, (time.process_time() - start) / 200 * 1e6)
+    return best
+
+
 def _stdout_to_devnull() -> IO[str]:
     """Send file descriptor 1 (where the console exporter writes, the metric exporter too
     when the process exits) to /dev/null for good; returns a file on the real stdout."""
@@ -172,6 +239,7 @@ def main() -> None:
     out = _stdout_to_devnull()
     best = asyncio.run(measure(args.invocations, args.rounds))
     plugin_us = hook_cost(("global", "none", "none-lean", "none-sampled", "console"), 10)
+    floor_us = {mode: sdk_floor(mode, 10) for mode in ("none", "console")}
     off_us = EVENTS_PER_INVOCATION / best["off"] * 1e6
     report = {
         "events_per_invocation": EVENTS_PER_INVOCATION,
@@ -182,6 +250,7 @@ def main() -> None:
         },
         "off_us_per_invocation": round(off_us),
         "plugin_hooks_us_per_invocation": {mode: round(us) for mode, us in plugin_us.items()},
+        "sdk_floor_us_per_invocation": {mode: round(us) for mode, us in floor_us.items()},
     }
     print(json.dumps(report, indent=2), file=out, flush=True)
 
