@@ -8,8 +8,10 @@ Same agent, same workload, one run, the sides alternating:
 
 * one_session: --invocations invocations of an agent yielding 10 small events (each
   with a one-key state delta) on ONE session, sequentially, through ADK's ``Runner``;
-  events/s, mean ms per invocation by quarter (ADK's Runner loads the whole session
-  every invocation, so a flat profile needs fast loads), failed invocations.
+  events/s, mean wall and CPU ms per invocation by quarter (ADK's Runner loads the
+  whole session every invocation, so a flat profile needs fast loads; CPU by quarter
+  is steadier than wall time when database commits wait on a busy disk), failed
+  invocations.
 * concurrent: --sessions sessions at once, --per-session invocations each; events/s,
   mean ms per invocation by quarter, failed invocations.
 * llm: an ``LlmAgent`` with one tool and a scripted model (call, tool, answer),
@@ -323,6 +325,18 @@ class Side:
             self.proc.kill()
         self.stderr.close()
 
+    def cpu_by_quarter(self) -> list[float]:
+        """CPU ms per invocation over each quarter of the rounds (CPU is per round)."""
+        n = len(self.rounds)
+        if n < 4:
+            return []
+        out = []
+        for k in range(4):
+            part = self.rounds[n * k // 4 : n * (k + 1) // 4]
+            invocations = sum(r["invocations"] for r in part)
+            out.append(round(1000 * sum(r["cpu"] for r in part) / max(1, invocations), 2))
+        return out
+
     def summary(self) -> dict[str, Any]:
         if self.failure and not self.rounds:
             return {"error": self.failure}
@@ -341,6 +355,7 @@ class Side:
             "invocations_per_s": round(invocations / wall, 2),
             "cpu_ms_per_invocation": round(1000 * cpu / invocations, 2),
             "ms_per_invocation_by_quarter": [round(1000 * sum(t) / len(t), 1) for t in quarters],
+            "cpu_ms_per_invocation_by_quarter": self.cpu_by_quarter(),
             "invocations": invocations,
             "failed": sum(errors.values()),
             "errors": errors,
@@ -407,12 +422,14 @@ def print_part(part: str, result: dict[str, Any]) -> None:
             print(f"  {row:32} ERROR {s.get('error')}")
             continue
         quarters = " ".join(f"{q:g}" for q in s["ms_per_invocation_by_quarter"])
+        cpu_quarters = " ".join(f"{q:g}" for q in s["cpu_ms_per_invocation_by_quarter"])
         failed = f"{s['failed']} of {s['invocations']} failed"
         if s["errors"]:
             failed += f" {s['errors']}"
         print(
             f"  {row:32} {s['events_per_s']:9.1f} events/s {s['invocations_per_s']:8.2f} inv/s"
             f"  cpu {s['cpu_ms_per_invocation']:7.2f} ms/inv  ms/inv by quarter: {quarters}"
+            f"  cpu ms/inv by quarter: {cpu_quarters}"
             f"  {failed}"
         )
         if "error" in s:
