@@ -26,7 +26,8 @@ Workloads (default sizes keep the run to a few minutes; ``--full`` uses the issu
 * long (``--long``): runners-core alone, --long-turns turns of a user message and 10
   events on one session on SQLite, PostgreSQL and Redis, in a fresh process; mean ms per
   turn (wall and process CPU) by tenth of the run, then 20 more turns in another fresh
-  process (its first load of the whole long session). No backend keeps a decoded-event
+  process (its first load of the whole long session), compared with 20 turns in a
+  fresh process on a new, empty session of the same store. No backend keeps a decoded-event
   cache any more (SQLite's ``event_cache_mb`` is accepted and ignored), so this one run
   is also the "cache off" run.
 
@@ -236,21 +237,26 @@ class RunnersSide:
         await service.close()
         return times
 
-    async def more_turns(self, n: int) -> dict[str, float]:
-        """*n* turns on the existing "run" session, in this (fresh) process: ms per turn."""
+    async def more_turns(self, n: int, session_id: str = "run") -> dict[str, float]:
+        """*n* turns on *session_id* in this (fresh) process: ms per turn. A session other
+        than the long "run" one is created first (empty)."""
         from runners_core import Content
 
         service = self.service()
+        if session_id != "run":
+            await service.create_session(app_name=APP, user_id=USER, session_id=session_id)
         runner = self.runner(service)
         message = Content.from_text("go")
         walls, cpus = [], []
         for _ in range(n):
             start, cpu = time.perf_counter(), time.process_time()
-            async for _ in runner.run_async(user_id=USER, session_id="run", new_message=message):
+            async for _ in runner.run_async(
+                user_id=USER, session_id=session_id, new_message=message
+            ):
                 pass
             walls.append(time.perf_counter() - start)
             cpus.append(time.process_time() - cpu)
-        session = await service.get_session(app_name=APP, user_id=USER, session_id="run")
+        session = await service.get_session(app_name=APP, user_id=USER, session_id=session_id)
         await service.close()
         return {
             "first_turn_ms": walls[0] * 1000,
@@ -721,6 +727,10 @@ async def measure(side: str, job: str, args: argparse.Namespace) -> dict[str, An
                 cpu_bands = quarters(impl.cpu_times, 10, warmup)
                 sub = ["--workdir", str(workdir), "--tag", tag]
                 fresh = child(side, f"longfresh:{storage}", args, sub, keep=True)
+                # The same in a fresh process on a new, empty session of the same store:
+                # what a fresh process costs at no history (building validators,
+                # connecting), so the ratio isolates what the history adds.
+                short = child(side, f"longfreshshort:{storage}", args, sub, keep=True)
                 return {
                     "bands_ms": bands,
                     "cpu_bands_ms": cpu_bands,
@@ -729,10 +739,14 @@ async def measure(side: str, job: str, args: argparse.Namespace) -> dict[str, An
                     "fresh_first_turn_ms": fresh["first_turn_ms"],
                     "fresh_turn_cpu_ms": fresh["turn_cpu_ms"],
                     "fresh_over_first_band_cpu": fresh["turn_cpu_ms"] / cpu_bands[0],
+                    "fresh_empty_turn_cpu_ms": short["turn_cpu_ms"],
+                    "fresh_over_fresh_empty_cpu": fresh["turn_cpu_ms"] / short["turn_cpu_ms"],
                     "events": fresh["events"],
                 }
             if kind == "longfresh":
                 return await impl.more_turns(20)
+            if kind == "longfreshshort":
+                return await impl.more_turns(20, session_id="short")
             raise SystemExit(f"unknown job {job}")
         finally:
             if kind in ("w1", "w2", "w3", "w4", "pg8", "long") and not args.keep:
