@@ -62,19 +62,39 @@ APPEND = LuaScript(
     + """
 -- KEYS: meta state events ids app_state user_state lock
 -- ARGV: event_id event_json timestamp ttl_ms n_state n_app n_user lease_token
---       (field value)...
+--       attempt slot (field value)...
 -- Returns -2: the lease is no longer ours (fenced), -1: no such session,
 -- 0: event id already stored, 1: stored.
+-- attempt: a random id of the call, the same when the client sends it again; slot: the
+-- record's place in the call (0 for a single append). The session's meta keeps the
+-- attempt and the status of each slot, so a command sent again after its reply was lost
+-- (a retry) gets the reply the first run gave, not "already stored" for its own event.
+local seen = redis.call('HMGET', KEYS[1], 'attempt', 'statuses')
+local slot = tonumber(ARGV[10])
+local statuses = ''
+if seen[1] == ARGV[9] then
+  statuses = seen[2] or ''
+  local mark = string.sub(statuses, slot + 1, slot + 1)
+  if mark == '0' or mark == '1' then return tonumber(mark) end
+end
+-- The statuses with this slot's *mark*; a slot with none (fenced, no session) has '-'.
+local function receipt(mark)
+  local head = string.sub(statuses, 1, slot) .. string.rep('-', slot - #statuses)
+  return head .. mark .. string.sub(statuses, slot + 2)
+end
 -- A writer holding the run lease passes its token: if the lease expired under it (or
 -- another process now holds it), the write is refused; '' writes without a lease.
 if ARGV[8] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[8] then return -2 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('SADD', KEYS[4], ARGV[1]) == 0 then return 0 end
+if redis.call('SADD', KEYS[4], ARGV[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'attempt', ARGV[9], 'statuses', receipt('0'))
+  return 0
+end
 redis.call('RPUSH', KEYS[3], ARGV[2])
-local pos = put(KEYS[2], tonumber(ARGV[5]), 9)
+local pos = put(KEYS[2], tonumber(ARGV[5]), 11)
 pos = put(KEYS[5], tonumber(ARGV[6]), pos)
 put(KEYS[6], tonumber(ARGV[7]), pos)
-redis.call('HSET', KEYS[1], 'updated', ARGV[3])
+redis.call('HSET', KEYS[1], 'updated', ARGV[3], 'attempt', ARGV[9], 'statuses', receipt('1'))
 expire(tonumber(ARGV[4]))
 return 1
 """,

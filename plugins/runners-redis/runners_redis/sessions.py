@@ -36,6 +36,10 @@ from runners_redis.values import decode_hash, encode_float, encode_pairs
 # How many of the newest events a load fetches; older ones are fetched when read.
 _TAIL = 32
 
+# How many records of a batched append share one attempt id (the receipt in the
+# session's meta keeps one status character per record of the attempt).
+_RECEIPT_SLOTS = 256
+
 
 class RedisSessionService(BaseSessionService):
     """Sessions, events and scoped state in one Redis database, shared by many processes.
@@ -298,8 +302,12 @@ class RedisSessionService(BaseSessionService):
         async with self._connections.client() as client:
             await APPEND.load(client)
             pipe = client.pipeline(transaction=False)
-            for record in records:
-                args = self._append_args(record, token)
+            for n, record in enumerate(records):
+                # One attempt id per _RECEIPT_SLOTS records bounds the receipt kept in meta.
+                slot = n % _RECEIPT_SLOTS
+                if slot == 0:
+                    attempt = secrets.token_hex(8)
+                args = self._append_args(record, token, attempt, slot)
                 pipe.evalsha(APPEND.sha, len(keys), *keys, *args)
             statuses = await pipe.execute()
         for status in statuses:
@@ -340,9 +348,15 @@ class RedisSessionService(BaseSessionService):
         self,
         record: EventRecord,
         token: str,
+        attempt: str,
+        slot: int = 0,
         deltas: tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]] | None = None,
     ) -> list[Any]:
-        """The append script's ARGV; *deltas* (app, user, session) replace the record's."""
+        """The append script's ARGV; *deltas* (app, user, session) replace the record's.
+
+        *attempt* and *slot* name this record's run for the script's receipt: a retried
+        command (the same attempt and slot) gets the status of the run that happened.
+        """
         app_delta, user_delta, session_delta = deltas or (
             record.app_delta,
             record.user_delta,
@@ -357,6 +371,8 @@ class RedisSessionService(BaseSessionService):
             len(app_delta),
             len(user_delta),
             token,
+            attempt,
+            slot,
             *encode_pairs(session_delta),
             *encode_pairs(app_delta),
             *encode_pairs(user_delta),
@@ -371,7 +387,8 @@ class RedisSessionService(BaseSessionService):
             async with self._connections.client() as client:
                 status = await self._append_with_ops(client, keys, record, token)
         else:
-            status = await self._connections.run(APPEND, keys, self._append_args(record, token))
+            args = self._append_args(record, token, secrets.token_hex(8))
+            status = await self._connections.run(APPEND, keys, args)
         self._check_status(status, app_name, user_id, session_id, record)
         return status == 1
 
@@ -381,14 +398,30 @@ class RedisSessionService(BaseSessionService):
         """Apply the record's state operations optimistically: WATCH, read, MULTI, append.
 
         If another writer changes a watched state hash in between, EXEC does nothing
-        and the operations are computed again from the new values.
+        and the operations are computed again from the new values. A connection lost
+        while watching (EXEC's reply too) ends in a WatchError as well, but then the
+        transaction may have run: each later round first reads the append's receipt, and if
+        an earlier round stored the event, its results stand (``record.op_results``
+        still holds them) instead of the operations being applied to their own output.
         """
-        state_key, app_key, user_key = script_keys[1], script_keys[4], script_keys[5]
+        meta_key, state_key, app_key, user_key = (
+            script_keys[0],
+            script_keys[1],
+            script_keys[4],
+            script_keys[5],
+        )
         app_keys, user_keys, session_keys = record.op_keys()
+        attempt = secrets.token_hex(8)
+        first = True
         while True:
             async with client.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(state_key, app_key, user_key)
+                    if not first:
+                        seen, statuses = await pipe.hmget(meta_key, ["attempt", "statuses"])
+                        if seen == attempt and statuses and statuses[0] in "01":
+                            return int(statuses[0])  # an earlier round ran: its reply was lost
+                    first = False
                     read = {}
                     for key, fields in ((app_key, app_keys), (user_key, user_keys)):
                         values = await pipe.hmget(key, fields) if fields else []
@@ -398,7 +431,8 @@ class RedisSessionService(BaseSessionService):
                     app_delta, user_delta, session_delta = record.deltas_with_ops(
                         _reader(read[app_key]), _reader(read[user_key]), _reader(read[state_key])
                     )
-                    args = self._append_args(record, token, (app_delta, user_delta, session_delta))
+                    deltas = (app_delta, user_delta, session_delta)
+                    args = self._append_args(record, token, attempt, deltas=deltas)
                     pipe.multi()
                     # EVAL, not EVALSHA: a NOSCRIPT reply would only show after EXEC.
                     pipe.eval(APPEND.source, len(script_keys), *script_keys, *args)
