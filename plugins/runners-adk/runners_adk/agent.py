@@ -173,6 +173,8 @@ class AdkAgent(BaseAgent):
     ) -> AsyncGenerator[Event, None]:
         pm = adk_ctx.plugin_manager
         session = adk_ctx.session
+        key = (ctx.session.app_name, ctx.session.user_id, ctx.session.id)
+        full = _full_load(ctx)
         async with _closing(events):
             async for adk_event in events:
                 modified = await pm.run_on_event_callback(
@@ -195,6 +197,8 @@ class AdkAgent(BaseAgent):
                 stored = ctx.session.events[-1] if ctx.session.events else None
                 if stored is None or stored.id != ours.id:
                     continue
+                if full:  # the next invocation's load then checks this event (cache.py)
+                    self._history.extend(key, session.events, stored)
                 _append_in_memory(session, self._history.events.to_adk(stored))
                 session.state.update(temp)
 
@@ -245,7 +249,7 @@ class AdkAgent(BaseAgent):
 
     def _adk_session(self, ctx: InvocationContext) -> AdkSession:
         ours = ctx.session
-        if getattr(ctx.run_config, "get_session_config", None) is None:
+        if _full_load(ctx):
             key = (ours.app_name, ours.user_id, ours.id)
             events = self._history.to_adk(key, ours.events)
         else:  # part of the history only: positions differ from a full load's
@@ -298,6 +302,11 @@ def _append_in_memory(session: AdkSession, event: AdkEvent) -> None:
         }
     session.events.append(event)
     session.last_update_time = event.timestamp
+
+
+def _full_load(ctx: InvocationContext) -> bool:
+    """Whether the runner loaded the session's whole history (not part of it)."""
+    return getattr(ctx.run_config, "get_session_config", None) is None
 
 
 def _adk_appends_a_user_event(request: Any) -> bool:

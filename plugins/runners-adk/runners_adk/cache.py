@@ -16,6 +16,17 @@ invocation's cost grow with the session's length. Two caches avoid that:
   position means the same events before it; a deleted or recreated session fails
   the check and is converted afresh.
 
+  Backends fetch only a session's newest events with a load (see
+  runners_core.sessions.history), so the checked event must be a recent one: when
+  this process stores an event of a session whose cached events are exactly those
+  the storing caller's session holds, :meth:`HistoryCache.extend` appends it to
+  them (an invocation that stores 40 events would otherwise push the checked
+  position out of the tail, and the next load would fetch every older row). The
+  events up to the last load's are *verified*, the stored ones after them
+  presumed to follow directly: the next load checks the newest presumed one, and
+  if another writer's events came in between, falls back to checking the last
+  verified one (as before this existed) and converts what follows it afresh.
+
 Loads share the cached events instead of copying them (a copy costs a few
 microseconds an event, so copying made every load cost in proportion to the
 history). Each load gets its own list, and the cached events are
@@ -129,8 +140,9 @@ class HistoryCache:
     def __init__(self, size: int = 100_000) -> None:
         self._size = size
         self._total = 0
-        # Per session: its shared events, and _Writes.count when they were last checked.
-        self._sessions: OrderedDict[SessionKey, tuple[list[SharedEvent], int]] = OrderedDict()
+        # Per session: its shared events, _Writes.count when they were last checked,
+        # and how many of them a load verified (the rest were stored since, by us).
+        self._sessions: OrderedDict[SessionKey, tuple[list[SharedEvent], int, int]] = OrderedDict()
         self.events = EventCache(size)
 
     def to_adk(self, key: SessionKey, history: Sequence[Event]) -> list[AdkEvent]:
@@ -138,31 +150,57 @@ class HistoryCache:
         are shared with other loads (see the module)."""
         entry = self._sessions.get(key)
         cached = entry[0] if entry else None
+        verified = entry[2] if entry else 0
         if cached and entry[1] != _Writes.count:  # type: ignore[index]
             # Some shared event was written to since: keep the prefix before the first
             # of this session's that was (written ones are the writers' now).
             kept = next((i for i, e in enumerate(cached) if type(e) is not SharedEvent), None)
             if kept is not None:
                 cached = cached[:kept]
+                verified = min(verified, kept)
         count = len(history)
         shared = min(count, len(cached)) if cached else 0
-        if shared:
-            last, mine = history[shared - 1], cached[shared - 1]  # type: ignore[index]
-            if last.id != mine.id or last.timestamp != mine.timestamp:
+        if shared and not _same(history, cached, shared):  # type: ignore[arg-type]
+            # Another writer's events came between ours (or some were deleted): check
+            # the last verified one instead, and convert everything after it.
+            shared = verified if shared > verified else 0
+            if shared and not _same(history, cached, shared):  # type: ignore[arg-type]
                 shared = 0
         if cached is not None and shared == count == len(cached):
             events = cached
             if entry is not None and cached is not entry[0]:
                 self._keep(key, events)
             else:
-                self._sessions[key] = (events, _Writes.count)
+                self._sessions[key] = (events, _Writes.count, count)
                 self._sessions.move_to_end(key)
         else:
             events = cached[:shared] if cached and shared else []
             events.extend(self.events.to_adk(history[i]) for i in range(shared, count))
-            if cached is None or shared == 0 or count > len(cached):
+            if cached is None or shared == 0 or count > len(cached) or shared < len(cached):
                 self._keep(key, events)
         return list(events)
+
+    def extend(self, key: SessionKey, held: Sequence[AdkEvent], stored: Event) -> None:
+        """*stored* was just stored in the session, by a caller whose session held the
+        events *held* before it: if those are this session's cached events, the stored
+        event (converted, shared) follows them."""
+        entry = self._sessions.get(key)
+        if entry is None:
+            return
+        cached = entry[0]
+        if len(cached) != len(held) or (
+            cached and (cached[-1].id != held[-1].id or cached[-1].timestamp != held[-1].timestamp)
+        ):
+            return
+        if len(cached) >= self._size:
+            self.forget(key)
+            return
+        cached.append(self.events.to_adk(stored))
+        self._total += 1
+        self._sessions.move_to_end(key)
+        while self._total > self._size:
+            _, dropped = self._sessions.popitem(last=False)
+            self._total -= len(dropped[0])
 
     def forget(self, key: SessionKey) -> None:
         dropped = self._sessions.pop(key, None)
@@ -173,8 +211,14 @@ class HistoryCache:
         self.forget(key)
         if len(events) > self._size:
             return
-        self._sessions[key] = (events, _Writes.count)
+        self._sessions[key] = (events, _Writes.count, len(events))
         self._total += len(events)
         while self._total > self._size:
             _, dropped = self._sessions.popitem(last=False)
             self._total -= len(dropped[0])
+
+
+def _same(history: Sequence[Event], cached: list[SharedEvent], shared: int) -> bool:
+    """Whether the stored event at position *shared* - 1 is the cached one there."""
+    last, mine = history[shared - 1], cached[shared - 1]
+    return last.id == mine.id and last.timestamp == mine.timestamp

@@ -148,6 +148,10 @@ class RunnersSessionService(AdkBaseSessionService):
             return None
         if stored.actions.state_delta == (event.actions.state_delta if event.actions else {}):
             self._history.events.remember(stored, event)
+        # The next full load then checks this event, among the newest (see cache.py).
+        self._history.extend(
+            (session.app_name, session.user_id, session.id), session.events, stored
+        )
         return stored
 
     async def close(self) -> None:
