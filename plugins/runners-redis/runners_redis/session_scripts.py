@@ -187,10 +187,18 @@ return removed
 DELETE_EVENTS = LuaScript(
     "delete_events",
     """
--- KEYS: events ids     ARGV: event ids to delete
+-- KEYS: events ids meta     ARGV: attempt, then the event ids to delete
 -- Marks the doomed entries in place and removes the marks, so the list keeps its TTL.
+-- attempt: a random id of the call. The session's meta keeps the last deletion's attempt
+-- and count (field 'deleted'), so a command sent again after its reply was lost (a retry)
+-- reports the events the first run removed, not the 0 that are left to remove.
+local receipt = ARGV[1] .. ' '
+local last = redis.call('HGET', KEYS[3], 'deleted')
+if last and string.sub(last, 1, #receipt) == receipt then
+  return tonumber(string.sub(last, #receipt + 1))
+end
 local doomed = {}
-for i = 1, #ARGV do doomed[ARGV[i]] = true end
+for i = 2, #ARGV do doomed[ARGV[i]] = true end
 local mark = 'runners:deleted'  -- stored events are JSON objects: never equal to this
 local items = redis.call('LRANGE', KEYS[1], 0, -1)
 local removed = 0
@@ -203,6 +211,10 @@ for i = 1, #items do
   end
 end
 if removed > 0 then redis.call('LREM', KEYS[1], 0, mark) end
+-- Only on a session that exists: HSET must not create a meta (a session) of its own.
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[3], 'deleted', receipt .. removed)
+end
 return removed
 """,
 )

@@ -282,7 +282,11 @@ class RedisSessionService(BaseSessionService):
     ) -> int:
         keys = self.keys.session(app_name, user_id, session_id)
         async with self._connections.client() as client:
-            removed = await DELETE_EVENTS(client, [keys.events, keys.event_ids], list(event_ids))
+            removed = await DELETE_EVENTS(
+                client,
+                [keys.events, keys.event_ids, keys.meta],
+                [secrets.token_hex(8), *event_ids],
+            )
         return int(removed)
 
     async def _append_events(

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
-from runners_redis.session_scripts import APPEND
+from runners_redis.lease import ACQUIRE, RELEASE
+from runners_redis.session_scripts import APPEND, CREATE, DELETE_EVENTS
 from runners_redis.sessions import RedisSessionService
 
 from runners_core import Content, Event
@@ -189,3 +190,68 @@ async def test_a_batch_whose_replies_were_lost_reports_each_record_as_first_run(
     loaded = await service.get_session(**KEY)
     assert loaded is not None
     assert _texts(loaded.events) == ["old", "a", "b"]
+
+
+async def test_a_deletion_whose_reply_was_lost_reports_what_it_removed(
+    lossy: tuple[ReplyLosingProxy, RedisSessionService], raw_redis: redis.Redis
+) -> None:
+    """Before the receipt, the retry found the events gone and reported 0 removed (so
+    ``runners prune`` under-counted the events it trimmed)."""
+    proxy, service = lossy
+    session = await service.create_session(**KEY)
+    events = [_event("one"), _event("two"), _event("three")]
+    for event in events:
+        await service.append_event(session, event)
+    raw_redis.script_load(DELETE_EVENTS.source)  # so the armed command is the one that runs
+    proxy.arm(DELETE_EVENTS.sha.encode())
+    ids = [events[0].id, events[1].id]
+    assert await service.delete_events(**KEY, event_ids=ids) == 2
+    assert proxy.dropped == 1
+    loaded = await service.get_session(**KEY)
+    assert loaded is not None
+    assert _texts(loaded.events) == ["three"]
+    keys = service.keys.session(**KEY)
+    assert raw_redis.smembers(keys.event_ids) == {events[2].id}
+    # A new call is a new attempt: nothing is left to remove.
+    assert await service.delete_events(**KEY, event_ids=ids) == 0
+
+
+async def test_deleting_events_of_a_missing_session_creates_nothing(
+    lossy: tuple[ReplyLosingProxy, RedisSessionService], raw_redis: redis.Redis
+) -> None:
+    _, service = lossy
+    assert await service.delete_events(**KEY, event_ids=["e1"]) == 0
+    keys = service.keys.session(**KEY)
+    assert raw_redis.exists(*keys.expiring) == 0
+
+
+async def test_a_create_whose_reply_was_lost_succeeds(
+    lossy: tuple[ReplyLosingProxy, RedisSessionService], raw_redis: redis.Redis
+) -> None:
+    """The create's nonce: the retry finds its own session, not "already exists"."""
+    proxy, service = lossy
+    raw_redis.script_load(CREATE.source)
+    proxy.arm(CREATE.sha.encode())
+    session = await service.create_session(**KEY, state={"k": 1, "app:a": 2})
+    assert proxy.dropped == 1
+    assert session.state == {"k": 1, "app:a": 2}
+
+
+async def test_a_lease_whose_replies_were_lost_is_taken_and_released(
+    lossy: tuple[ReplyLosingProxy, RedisSessionService], raw_redis: redis.Redis
+) -> None:
+    """Acquiring is idempotent by token (the retry finds the lease its own, so a caller
+    that will not wait is not told the session is busy); releasing twice deletes once."""
+    proxy, service = lossy
+    await service.create_session(**KEY)
+    lock = service.keys.lock(**KEY)
+    raw_redis.script_load(ACQUIRE.source)
+    raw_redis.script_load(RELEASE.source)
+    proxy.arm(ACQUIRE.sha.encode())
+    async with service.lock_session(**KEY, timeout=0):
+        assert proxy.dropped == 1
+        lease = service.held_lease(**KEY)
+        assert lease is not None and raw_redis.get(lock) == lease.token
+        proxy.arm(RELEASE.sha.encode())
+    assert proxy.dropped == 2
+    assert raw_redis.exists(lock) == 0
