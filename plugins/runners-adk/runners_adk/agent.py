@@ -173,7 +173,6 @@ class AdkAgent(BaseAgent):
     ) -> AsyncGenerator[Event, None]:
         pm = adk_ctx.plugin_manager
         session = adk_ctx.session
-        key = (ctx.session.app_name, ctx.session.user_id, ctx.session.id)
         full = _full_load(ctx)
         async with _closing(events):
             async for adk_event in events:
@@ -197,8 +196,8 @@ class AdkAgent(BaseAgent):
                 stored = ctx.session.events[-1] if ctx.session.events else None
                 if stored is None or stored.id != ours.id:
                     continue
-                if full:  # the next invocation's load then checks this event (cache.py)
-                    self._history.extend(key, session.events, stored)
+                if full:
+                    self._cache_stored(ctx)
                 _append_in_memory(session, self._history.events.to_adk(stored))
                 session.state.update(temp)
 
@@ -206,6 +205,7 @@ class AdkAgent(BaseAgent):
         """A ``Workflow`` root, driven by ADK's own Runner (see runners_adk.workflow)."""
         session = self._adk_session(ctx)
         runner = self._workflow_runner(ctx)
+        full = _full_load(ctx)
         self._sessions.hold(session)
         try:
             events = runner.run_async(
@@ -222,10 +222,25 @@ class AdkAgent(BaseAgent):
                     if ours.partial:
                         continue
                     stored = ctx.session.events[-1] if ctx.session.events else None
-                    if stored is not None and stored.id == ours.id:
-                        replace_in_memory(session, adk_event, self._history.events.to_adk(stored))
+                    if stored is None or stored.id != ours.id:
+                        continue
+                    if full:
+                        self._cache_stored(ctx)
+                    replace_in_memory(session, adk_event, self._history.events.to_adk(stored))
         finally:
             self._sessions.release(session)
+
+    def _cache_stored(self, ctx: InvocationContext) -> None:
+        """The runner just stored the last event of its session: add it to the session's
+        cached ADK events if they are the events before it, so the next invocation's
+        load checks this event, among the newest stored (see runners_adk.cache). The
+        runner's session, unlike the ADK one, holds exactly the events stored (a
+        Workflow's ADK Runner adds the user's message again in memory)."""
+        ours = ctx.session
+        events = ours.events
+        count = len(events) - 1
+        key = (ours.app_name, ours.user_id, ours.id)
+        self._history.extend(key, count, events[-2] if count else None, events[-1])
 
     def _workflow_runner(self, ctx: InvocationContext) -> AdkRunner:
         artifacts = self._adapter("artifact", ctx.artifact_service)

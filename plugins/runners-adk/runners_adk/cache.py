@@ -180,16 +180,19 @@ class HistoryCache:
                 self._keep(key, events)
         return list(events)
 
-    def extend(self, key: SessionKey, held: Sequence[AdkEvent], stored: Event) -> None:
-        """*stored* was just stored in the session, by a caller whose session held the
-        events *held* before it: if those are this session's cached events, the stored
-        event (converted, shared) follows them."""
+    def extend(
+        self, key: SessionKey, count: int, last: AdkEvent | Event | None, stored: Event
+    ) -> None:
+        """*stored* was just stored in the session, by a caller whose session held
+        *count* events before it, the last of them *last*: if those are this
+        session's cached events, the stored event (converted, shared) follows them."""
         entry = self._sessions.get(key)
         if entry is None:
             return
         cached = entry[0]
-        if len(cached) != len(held) or (
-            cached and (cached[-1].id != held[-1].id or cached[-1].timestamp != held[-1].timestamp)
+        if len(cached) != count or (
+            last is not None
+            and (cached[-1].id != last.id or cached[-1].timestamp != last.timestamp)
         ):
             return
         if len(cached) >= self._size:

@@ -149,9 +149,9 @@ class RunnersSessionService(AdkBaseSessionService):
         if stored.actions.state_delta == (event.actions.state_delta if event.actions else {}):
             self._history.events.remember(stored, event)
         # The next full load then checks this event, among the newest (see cache.py).
-        self._history.extend(
-            (session.app_name, session.user_id, session.id), session.events, stored
-        )
+        held = session.events
+        key = (session.app_name, session.user_id, session.id)
+        self._history.extend(key, len(held), held[-1] if held else None, stored)
         return stored
 
     async def close(self) -> None:

@@ -16,6 +16,7 @@ import runners_adk
 from google.adk.agents import LlmAgent
 from google.adk.events.event import Event as AdkEvent
 from google.adk.runners import Runner as AdkRunner
+from google.adk.workflow import START, Workflow
 from google.genai import types
 from runners_adk import AdkAgent, RunnersSessionService
 from runners_adk.convert import event_to_adk
@@ -121,6 +122,36 @@ async def test_our_runner_hosting_adk_loads_only_the_tail_after_a_long_invocatio
         # result of every invocation), so nothing was left out of the cached list.
         model = runner.agent.adk_agent.model
         assert len(model.requests[-1].contents) == 3 * (1 + 2 * TOOL_CALLS + 1) - 1
+    finally:
+        await runner.close()
+
+
+def shout(node_input: str) -> str:
+    """A function node: the agent's answer, upper-cased."""
+    return node_input.upper()
+
+
+async def test_our_runner_hosting_a_workflow_loads_only_the_tail_after_a_long_invocation(
+    tmp_path: Path,
+):
+    url = f"sqlite:///{tmp_path / 'adk.db'}"
+    backend = CountingSqlite(url)
+    pipeline = Workflow(name="pipeline", edges=[(START, busy_agent(), shout)])
+    runner = Runner(
+        agent=AdkAgent(pipeline), app_name="app", session_service=backend, auto_create_session=True
+    )
+    try:
+        for n in range(3):
+            events = [
+                e
+                async for e in runner.run_async(
+                    user_id="u", session_id="s", new_message=Content.from_text("go")
+                )
+            ]
+            assert events[-1].output == "DONE"
+            assert backend.older_fetches == 0, f"invocation {n + 1} read older rows"
+        session = await backend.get_session(app_name="app", user_id="u", session_id="s")
+        assert len(session.events) == 3 * (1 + 2 * TOOL_CALLS + 2)
     finally:
         await runner.close()
 
