@@ -24,6 +24,7 @@ from runners_adk.scripted import ScriptedLlm, call
 from runners_sqlite.sessions import SqliteSessionService
 
 from runners_core import Content, Runner
+from runners_core.services import session_service_from_url
 
 TOOL_CALLS = 20  # 2 events each (call, response): 40 events, more than a load's 32
 
@@ -69,7 +70,7 @@ def said(text: str) -> AdkEvent:
 
 async def stored_as_adk(url: str, session_id: str) -> list[AdkEvent]:
     """The stored history converted afresh (no cache), to compare with."""
-    service = SqliteSessionService(url)
+    service = session_service_from_url(url)
     try:
         session = await service.get_session(app_name="app", user_id="u", session_id=session_id)
         return [event_to_adk(e) for e in session.events]
@@ -156,11 +157,11 @@ async def test_our_runner_hosting_a_workflow_loads_only_the_tail_after_a_long_in
         await runner.close()
 
 
-async def test_another_writers_events_among_ours_are_found(tmp_path: Path):
+async def test_another_writers_events_among_ours_are_found(backend_url: str):
     """Another process appends in the middle of a long invocation: the next load
     sees the newest cached event out of place and converts afresh after the last
     event the previous load verified."""
-    url = f"sqlite:///{tmp_path / 'adk.db'}"
+    url = backend_url
     one = runners_adk.session_service(url)
     two = runners_adk.session_service(url)
     try:
