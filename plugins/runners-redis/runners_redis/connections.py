@@ -55,20 +55,13 @@ class RedisConnections:
     def __init__(self, settings: RedisSettings) -> None:
         self.settings = settings
         self._clients: LoopLocal[Redis] = LoopLocal(
-            self._open,
-            Redis.aclose,
-            name=settings.redacted_url,
-            closed=lambda: RunnersError(
-                f"this Redis service ({settings.redacted_url}) is closed; create a new one"
-            ),
+            self._open, Redis.aclose, name=settings.redacted_url, closed=self._closed_error
         )
         self._channels: LoopLocal[ScriptChannel] = LoopLocal(
             self._open_channel,
             ScriptChannel.aclose,
             name=settings.redacted_url,
-            closed=lambda: RunnersError(
-                f"this Redis service ({settings.redacted_url}) is closed; create a new one"
-            ),
+            closed=self._closed_error,
         )
         self._mutex = threading.Lock()  # guards the blocking client
         self._checked = False
@@ -85,6 +78,11 @@ class RedisConnections:
             yield client
         except RedisError as exc:
             raise self._translate(exc) from exc
+
+    def _closed_error(self) -> RunnersError:
+        return RunnersError(
+            f"this Redis service ({self.settings.redacted_url}) is closed; create a new one"
+        )
 
     async def run(
         self,
