@@ -37,8 +37,16 @@ class RunnersSessionService(AdkBaseSessionService):
     """
 
     def __init__(
-        self, uri: str | None = None, *, service: BaseSessionService | None = None, **options: Any
+        self,
+        uri: str | None = None,
+        *,
+        service: BaseSessionService | None = None,
+        agents_dir: str | None = None,
+        **options: Any,
     ) -> None:
+        # ADK's CLI builds services.yaml classes as cls(uri=..., agents_dir=...);
+        # the agents folder means nothing to a backend URL, so it is not passed on.
+        del agents_dir
         if (uri is None) == (service is None):
             raise ValidationError(
                 "RunnersSessionService takes a backend URL or service=..., exactly one of them"

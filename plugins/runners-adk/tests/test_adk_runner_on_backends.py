@@ -80,7 +80,15 @@ def test_registry_schemes_are_ours_and_adk_builtins_stay(tmp_path):
     assert not isinstance(adk_own, runners_adk.RunnersSessionService)
 
 
-def test_services_yaml_class_form_builds_from_uri(tmp_path):
-    # ADK's services.yaml instantiates MyService(uri="...").
-    service = runners_adk.RunnersSessionService(uri=f"runners+sqlite:///{tmp_path / 'y.db'}")
-    assert service.service is not None
+async def test_services_yaml_class_form_builds_from_uri(tmp_path):
+    # ADK's services.yaml instantiates MyService(uri="...", agents_dir="..."); the
+    # agents folder is not a backend option (test_adk_cli_serve.py runs the real CLI).
+    uri = f"runners+sqlite:///{tmp_path / 'y.db'}"
+    for cls in (
+        runners_adk.RunnersSessionService,
+        runners_adk.RunnersMemoryService,
+        runners_adk.RunnersArtifactService,
+    ):
+        service = cls(uri=uri, agents_dir=str(tmp_path))
+        assert service.service is not None
+        await service.close()
