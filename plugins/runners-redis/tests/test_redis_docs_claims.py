@@ -1,0 +1,214 @@
+"""Claims of docs/backends/redis.md checked against real servers, the way users meet them.
+
+Each test names the claim it proves; it fails if the documented behaviour changes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from runners_redis.memory import RedisMemoryService
+from runners_redis.sessions import RedisSessionService
+
+from runners_core import Content, Event
+from runners_core.errors import BackendError, ConfigError, RetryableBackendError
+from runners_core.services import session_service_from_url
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- URL options (what users type) -------------------------------------------------------
+
+
+def test_an_unknown_option_is_refused_when_built_listing_the_valid_ones() -> None:
+    # "Any other option is an error that lists the valid ones, raised when the service is
+    # built (not at the first command)": nothing listens on this port, so only building
+    # can raise here.
+    url = f"redis://u:pw@127.0.0.1:{_free_port()}/0?prefx=shop"
+    for build in (RedisSessionService, RedisMemoryService, session_service_from_url):
+        with pytest.raises(ConfigError, match="unknown Redis service option 'prefx'") as info:
+            build(url)
+        message = str(info.value)
+        for valid in ("prefix", "ttl", "lease", "allow_eviction", "socket_timeout"):
+            assert valid in message, f"{valid!r} not listed in: {message}"
+        assert "pw" not in message.replace("prefx", "")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "ok"),
+    [("a" * 128, True), ("a" * 129, False), ("shop.v2:eu_1-b", True), ("-shop", False)],
+)
+def test_prefix_rules(prefix: str, ok: bool) -> None:
+    # "1-128 letters, digits, . _ : -", starting with a letter or digit.
+    url = f"redis://127.0.0.1:{_free_port()}/0?prefix={prefix}"
+    if ok:
+        assert RedisSessionService(url).settings.prefix == prefix
+    else:
+        with pytest.raises(ConfigError, match="prefix"):
+            RedisSessionService(url)
+
+
+async def test_keyword_arguments_override_the_url_on_a_real_server(
+    redis_base_url: str, new_prefix: Callable[[], str], raw_redis: redis.Redis
+) -> None:
+    # "Keyword arguments prefix=, ttl=, lease= of the service classes override the URL's."
+    url_prefix, keyword_prefix = new_prefix(), new_prefix()
+    url = f"{redis_base_url}?prefix={url_prefix}&ttl=1000&lease=30"
+    service = RedisSessionService(url, prefix=keyword_prefix, ttl=50, lease=2)
+    try:
+        session = await service.create_session(app_name="a", user_id="u")
+        async with service.lock_session(app_name="a", user_id="u", session_id=session.id):
+            lock = f"{keyword_prefix}/lock/a/u/{session.id}"
+            assert 0 < raw_redis.pttl(lock) <= 2000
+    finally:
+        await service.close()
+    meta = f"{keyword_prefix}/session/a/u/{session.id}/meta"
+    assert 0 < raw_redis.pttl(meta) <= 50_000
+    assert not list(raw_redis.scan_iter(match=f"{url_prefix}/*"))
+
+
+async def test_the_default_socket_timeout_applies_to_a_silent_server() -> None:
+    # Connect timeout 5 s and socket timeout 30 s are defaults; the URL's value wins.
+    # A listening socket that never answers: the call fails after the URL's 0.3 s
+    # (times redis-py's two retries), not after 30 s.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        port = listener.getsockname()[1]
+        url = f"redis://127.0.0.1:{port}/0?prefix=x&socket_timeout=0.3"
+        service = RedisSessionService(url)
+        started = time.monotonic()
+        try:
+            with pytest.raises(RetryableBackendError, match="cannot talk to the Redis server"):
+                await service.get_session(app_name="a", user_id="u", session_id="s")
+        finally:
+            await service.close()
+        assert time.monotonic() - started < 10
+
+
+# --- Errors from the server ----------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_user(raw_redis: redis.Redis) -> Iterator[tuple[str, str]]:
+    """An ACL user that may do everything but run scripts; removed after the test."""
+    name = f"runners-test-noscript-{secrets.token_hex(4)}"
+    password = secrets.token_hex(8)
+    raw_redis.acl_setuser(
+        name, enabled=True, passwords=[f"+{password}"], keys=["*"],
+        commands=["+@all", "-@scripting"],
+    )  # fmt: skip
+    yield name, password
+    raw_redis.acl_deluser(name)
+
+
+async def test_an_acl_user_without_a_permission_is_told_which(
+    redis_base_url: str, limited_user: tuple[str, str], prefix: str
+) -> None:
+    # "ACL user lacks a command: BackendError naming the missing permission."
+    user, password = limited_user
+    parts = urlsplit(redis_base_url)
+    url = f"redis://{user}:{password}@{parts.hostname}:{parts.port or 6379}/0?prefix={prefix}"
+    service = RedisSessionService(url)
+    try:
+        with pytest.raises(BackendError, match="lacks a permission") as info:
+            await service.create_session(app_name="a", user_id="u")
+    finally:
+        await service.close()
+    message = str(info.value)
+    assert not isinstance(info.value, RetryableBackendError)
+    assert password not in message and f"{user}:***@" in message
+    assert "evalsha" in message.lower() or "eval" in message.lower()
+    assert "ACL SETUSER" in message  # says how to fix it
+
+
+@pytest.fixture(scope="module")
+def replica_server() -> Iterator[str]:
+    """Our own redis-server made a read-only replica (of a primary that is not there)."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    port = _free_port()
+    process = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.execute_command("REPLICAOF", "127.0.0.1", str(_free_port()))
+        client.close()
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+async def test_a_read_only_replica_is_refused_with_the_fix(replica_server: str) -> None:
+    # "connected to a read-only replica: BackendError: point the URL at the primary"
+    service = RedisSessionService(f"{replica_server}?prefix=p")
+    try:
+        with pytest.raises(BackendError, match="read-only replica") as info:
+            await service.create_session(app_name="a", user_id="u")
+    finally:
+        await service.close()
+    assert "point the URL at the primary" in str(info.value)
+    assert not isinstance(info.value, RetryableBackendError)
+
+
+# --- TTL and memory search -------------------------------------------------------------------
+
+
+async def test_reads_do_not_extend_a_session(
+    make_url: Callable[..., str], raw_redis: redis.Redis, prefix: str
+) -> None:
+    # "Reads do not extend a session": a read leaves the expiry where the last write put it.
+    service = RedisSessionService(make_url(ttl=100))
+    try:
+        session = await service.create_session(app_name="a", user_id="u")
+        await service.append_event(session, Event(author="user", invocation_id="i"))
+        meta = f"{prefix}/session/a/u/{session.id}/meta"
+        raw_redis.pexpire(meta, 40_000)  # as if 60 s had passed since the last write
+        for key in ("state", "events", "ids"):
+            raw_redis.pexpire(f"{prefix}/session/a/u/{session.id}/{key}", 40_000)
+        await service.get_session(app_name="a", user_id="u", session_id=session.id)
+        await service.list_sessions(app_name="a", user_id="u")
+        assert 0 < raw_redis.pttl(meta) <= 40_000
+    finally:
+        await service.close()
+
+
+async def test_memory_search_does_not_stem(memory: RedisMemoryService) -> None:
+    # "It does not stem (dogs does not match dog)"; words are matched lower-cased.
+    event = Event(id="m0", author="user", content=Content.from_text("My DOGS bark"))
+    await memory.add_events_to_memory(app_name="a", user_id="u", events=[event], session_id="s")
+    found = await memory.search_memory(app_name="a", user_id="u", query="dog")
+    assert found.memories == []
+    found = await memory.search_memory(app_name="a", user_id="u", query="dogs")
+    assert [m.id for m in found.memories] == ["m0"]
