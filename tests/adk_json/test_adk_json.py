@@ -7,6 +7,7 @@ installed); these tests need no google-adk.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,13 @@ def test_live_request_defaults_match_adk():
     request = LiveRequest(content=Content.from_text("hi"))
     assert (request.activity_start, request.activity_end, request.state_delta) == (None,) * 3
     assert (request.audio_stream_end, request.partial, request.close) == (False,) * 3
+
+
+def test_event_defaults_and_refused_convenience_arguments_as_docs_adk_md_says():
+    # docs/adk.md, "Differences from ADK".
+    first, second = Event(invocation_id="i"), Event(invocation_id="i")
+    assert re.fullmatch(r"[0-9a-f]{16}", first.id) and first.id != second.id
+    assert first.author == "" and first.node_info is None
+    for convenience in ("message", "state", "route", "node_path"):
+        with pytest.raises(PydanticValidationError, match=convenience):
+            Event(author="a", **{convenience: "x"})
