@@ -1,0 +1,97 @@
+"""Claims of docs/backends/files.md not proven elsewhere, checked the way users meet them."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from runners_files import FileArtifactService, parse_url
+from runners_files import tree as files_tree
+
+from runners_core import Part
+from runners_core.errors import BackendError, ConfigError, ValidationError
+
+REPO = Path(__file__).resolve().parents[3]
+RUNNERS = Path(sys.executable).with_name("runners")
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNERS_CORE_")}
+    return subprocess.run(
+        [str(RUNNERS), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+AT = {"app_name": "app", "user_id": "u", "session_id": "s"}
+
+
+def test_a_relative_url_in_pyproject_counts_from_its_folder_not_the_cwd(tmp_path: Path) -> None:
+    # "written in [tool.runners_core], it counts from that pyproject.toml's folder":
+    # `runners run` started in a subdirectory still writes under the project.
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.runners_core]\nartifact_service = "file://.runners/artifacts"\n'
+    )
+    sub = tmp_path / "src" / "deep"
+    sub.mkdir(parents=True)
+    agent = f"{REPO / 'examples' / 'assistant.py'}:root_agent"
+    result = run_cli("run", agent, "-m", "note from below", "--session", "d1", cwd=sub)
+    assert result.returncode == 0, result.stdout + result.stderr
+    stored = tmp_path / ".runners/artifacts/assistant/user/sessions/d1/notes.md/0.data"
+    assert "from below" in stored.read_text()
+    assert not (sub / ".runners").exists()
+
+
+async def test_synchronous_values_and_keyword_precedence(tmp_path: Path) -> None:
+    # `synchronous` is full (default) or normal; a bad value is a ConfigError naming both;
+    # keyword arguments win over the URL.
+    assert parse_url("file:///x").synchronous == "full"
+    assert parse_url("file:///x?synchronous=normal").synchronous == "normal"
+    with pytest.raises(ConfigError, match="synchronous='off'") as info:
+        FileArtifactService("file:///x?synchronous=off")
+    assert "full" in str(info.value) and "normal" in str(info.value)
+    url = "file:///x?synchronous=normal&max_artifact_bytes=5"
+    assert parse_url(url, synchronous="full").synchronous == "full"
+    service = FileArtifactService(f"file://{tmp_path}/r?max_artifact_bytes=5", max_artifact_bytes=7)
+    assert await service.save_artifact(**AT, filename="a", artifact=Part(text="123456")) == 0
+    with pytest.raises(ValidationError, match="max_artifact_bytes"):
+        await service.save_artifact(**AT, filename="a", artifact=Part(text="12345678"))
+
+
+async def test_the_default_size_limit_is_64_mib(tmp_path: Path) -> None:
+    service = FileArtifactService(tmp_path / "r")
+    limit = 64 * 2**20
+    big = Part.from_bytes(bytes(limit + 1), "application/octet-stream")
+    with pytest.raises(ValidationError, match="max_artifact_bytes"):
+        await service.save_artifact(**AT, filename="big", artifact=big)
+    assert await service.list_artifact_keys(**AT) == []
+
+
+async def test_names_of_1024_characters_and_ids_of_256_work(tmp_path: Path) -> None:
+    service = FileArtifactService(tmp_path / "r")
+    at = {"app_name": "a" * 256, "user_id": "u" * 256, "session_id": "s" * 256}
+    name = "n" * 1024
+    assert await service.save_artifact(**at, filename=name, artifact=Part(text="x")) == 0
+    assert await service.list_artifact_keys(**at) == [name]
+    assert await service.load_artifact(**at, filename=name) == Part(text="x")
+
+
+async def test_a_file_system_without_hard_links_is_refused_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "A file system without hard links (FAT, some FUSE mounts) is refused with an error
+    # saying so": link() fails with EPERM there, as on FAT under Linux.
+    service = FileArtifactService(tmp_path / "r")
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(files_tree.os, "link", no_links)
+    with pytest.raises(BackendError, match="does not support hard links") as info:
+        await service.save_artifact(**AT, filename="a.txt", artifact=Part(text="a"))
+    assert "local POSIX file system" in str(info.value)
+    monkeypatch.undo()
+    assert await service.list_artifact_keys(**AT) == []
