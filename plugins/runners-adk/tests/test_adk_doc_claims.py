@@ -21,10 +21,21 @@ from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import LlmCallsLimitExceededError
 from google.adk.cli.service_registry import ServiceRegistry
 from google.adk.events.event import Event as AdkEvent
+from google.adk.plugins.base_plugin import BasePlugin
+from google.adk.workflow import START, Workflow
 from psycopg import sql
+from runners_adk import AdkAgent
 from runners_adk.scripted import ScriptedLlm, call
 
-from runners_core import Content, RunConfig, Runner, session_service_from_url
+from runners_core import (
+    Content,
+    LiveRequestQueue,
+    RunConfig,
+    Runner,
+    hookimpl,
+    session_service_from_url,
+)
+from runners_core.errors import ValidationError
 
 
 def get_weather(city: str) -> dict:
@@ -141,3 +152,124 @@ def test_the_kernel_never_imports_google_adk():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert "google.adk" not in out, out
+
+
+async def test_plugin_order_within_an_invocation_is_as_documented(tmp_path: Path):
+    # docs/adk.md, "Plugins, both kinds".
+    order: list[str] = []
+
+    class AdkSide(BasePlugin):
+        def __init__(self) -> None:
+            super().__init__(name="adk_side")
+
+        async def on_user_message_callback(self, *, invocation_context, user_message):
+            order.append("adk.on_user_message_callback")
+
+        async def before_run_callback(self, *, invocation_context):
+            order.append("adk.before_run_callback")
+
+        async def before_model_callback(self, *, callback_context, llm_request):
+            order.append("adk.before_model_callback")
+
+        async def on_event_callback(self, *, invocation_context, event):
+            order.append("adk.on_event_callback")
+
+        async def after_run_callback(self, *, invocation_context):
+            order.append("adk.after_run_callback")
+
+    class OurSide:
+        @hookimpl
+        def on_user_message(self, ctx, message):
+            order.append("on_user_message")
+
+        @hookimpl
+        def before_run(self, ctx):
+            order.append("before_run")
+
+        @hookimpl
+        def on_event(self, ctx, event):
+            order.append(f"on_event:{event.author}")
+
+        @hookimpl
+        def before_append_event(self, session, event):
+            order.append(f"before_append_event:{event.author}")
+
+        @hookimpl
+        def after_append_event(self, session, event):
+            order.append(f"after_append_event:{event.author}")
+
+        @hookimpl
+        def after_run(self, ctx):
+            order.append("after_run")
+
+    agent = AdkAgent(LlmAgent(name="bot", model=ScriptedLlm(script=["hello"])), plugins=[AdkSide()])
+    runner = Runner.from_config(
+        agent,
+        app_name="app",
+        session_service=f"sqlite:///{tmp_path / 'a.db'}",
+        auto_create_session=True,
+        plugins=[OurSide()],
+    )
+    try:
+        async for _ in runner.run_async(
+            user_id="u", session_id="s", new_message=Content.from_text("hi")
+        ):
+            pass
+    finally:
+        await runner.close()
+    assert order == [
+        "on_user_message",
+        "before_append_event:user",
+        "after_append_event:user",
+        "before_run",
+        "adk.before_run_callback",
+        "adk.before_model_callback",
+        "adk.on_event_callback",
+        "on_event:bot",
+        "before_append_event:bot",
+        "after_append_event:bot",
+        "adk.after_run_callback",
+        "after_run",
+    ]
+
+
+async def test_run_live_of_a_workflow_root_is_refused_with_the_fix(tmp_path: Path):
+    writer = LlmAgent(name="writer", model=ScriptedLlm(script=["hi"]))
+    runner = Runner.from_config(
+        Workflow(name="pipeline", edges=[(START, writer)]),
+        app_name="app",
+        session_service=f"sqlite:///{tmp_path / 'a.db'}",
+        auto_create_session=True,
+    )
+    queue = LiveRequestQueue()
+    queue.send_content(Content.from_text("hi"))
+    queue.close()
+    try:
+        with pytest.raises(ValidationError, match="run_live of a Workflow root.*use run_async"):
+            async for _ in runner.run_live(user_id="u", session_id="s", live_request_queue=queue):
+                pass
+    finally:
+        await runner.close()
+
+
+async def test_runner_takes_an_adk_agent_as_it_is(tmp_path: Path):
+    # `Runner(...)` as well as `Runner.from_config(...)`: the adapt_agent hook wraps it.
+    from runners_core import InMemorySessionService
+
+    runner = Runner(
+        app_name="app",
+        agent=LlmAgent(name="bot", model=ScriptedLlm(script=["hello"])),
+        session_service=InMemorySessionService(),
+        auto_create_session=True,
+    )
+    try:
+        assert isinstance(runner.agent, AdkAgent)
+        events = [
+            e
+            async for e in runner.run_async(
+                user_id="u", session_id="s", new_message=Content.from_text("hi")
+            )
+        ]
+        assert [e.content.text for e in events] == ["hello"]
+    finally:
+        await runner.close()
