@@ -44,6 +44,7 @@ class Database:
             # One connection stays for calls that cannot use their loop's own.
             max_kept=settings.pool_max - 1,
             name=f"runners-postgres:{settings.schema}",
+            wait_timeout=settings.pool_timeout,
         )
         self._ready = False
         self._blocking = BlockingReader(settings)

@@ -18,7 +18,8 @@ wakes the other thread through a socket, and the two threads then trade the GIL)
 A loop keeps one connection per statement it runs at once, up to *max_kept*
 connections for all loops together; a statement finding its loop's connections
 busy and no room for another waits on its own loop for one of them (first come,
-first served), and only a loop keeping none runs its statements on the pool's
+first served; at most *wait_timeout* seconds, then ``PoolTimeout``, as a wait in the
+pool's own queue would), and only a loop keeping none runs its statements on the pool's
 thread (``asyncio.run_coroutine_threadsafe``, awaited with
 ``asyncio.wrap_future``: cancelling the caller cancels it). A kept connection
 goes back to the pool when it breaks, when its loop is found closed, and when the
@@ -47,7 +48,7 @@ from typing import TypeVar
 
 import psycopg
 from psycopg.pq import TransactionStatus
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 log = logging.getLogger("runners_postgres")
 
@@ -75,10 +76,12 @@ class PoolThread:
         open_timeout: float,
         max_kept: int,
         name: str,
+        wait_timeout: float | None = None,
     ) -> None:
         self._factory = factory
         self._open_timeout = open_timeout
         self._max_kept = max_kept
+        self._wait_timeout = wait_timeout
         self._name = name
         self._mutex = threading.Lock()
         self._closed = False
@@ -91,6 +94,7 @@ class PoolThread:
         """Run *operation* on a pooled connection; its outcome, on the caller's loop."""
         home = self._home()
         loop = asyncio.get_running_loop()
+        deadline = None if self._wait_timeout is None else loop.time() + self._wait_timeout
         while True:
             own = home.claim(loop)
             if own is None and loop not in home.kept:
@@ -102,7 +106,7 @@ class PoolThread:
                 waiter = home.wait(loop)
                 if waiter is None:  # this loop keeps no connection: the pool's thread runs it
                     return await home.call(home.use(operation))
-                own = await _handed(home, loop, waiter)
+                own = await _handed(home, loop, waiter, deadline, self._wait_timeout)
                 if own is None:  # a connection broke or the service is closing: look again
                     continue
             return await self._run_kept(home, loop, own, operation)
@@ -189,16 +193,34 @@ class _Kept:
 
 
 async def _handed(
-    home: _Home, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[_Own | None]
+    home: _Home,
+    loop: asyncio.AbstractEventLoop,
+    waiter: asyncio.Future[_Own | None],
+    deadline: float | None,
+    wait_timeout: float | None,
 ) -> _Own | None:
-    """The connection handed to *waiter*; a cancelled waiter passes a handed one on."""
+    """The connection handed to *waiter* by *deadline* (loop time, None: no limit).
+
+    A waiter cancelled or timed out passes a connection handed to it meanwhile on;
+    past the deadline, ``PoolTimeout``.
+    """
     try:
-        return await waiter
-    except asyncio.CancelledError:
+        if deadline is None:
+            return await waiter
+        async with asyncio.timeout_at(deadline):
+            return await waiter
+    except (asyncio.CancelledError, TimeoutError):
         if waiter.done() and not waiter.cancelled() and (own := waiter.result()) is not None:
             if home.release(loop, own, keep=True):
                 await home.give_back(own.conn)
-        raise
+        if not waiter.done():
+            waiter.cancel()
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+        raise PoolTimeout(
+            f"every connection this event loop keeps stayed busy for {wait_timeout:g}s"
+        ) from None
 
 
 class _Home:
