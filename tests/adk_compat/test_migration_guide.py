@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 import runners_core
+from runners_core import (
+    BaseAgent,
+    Content,
+    Event,
+    InMemorySessionService,
+    Runner,
+    session_service_from_url,
+)
+from runners_core.errors import RunnersError, SessionNotFoundError, ValidationError
+from runners_core.identifiers import validate_id
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "migrating-from-adk.md"
 
@@ -30,3 +45,82 @@ def test_every_promised_name_is_exported():
     assert {"Runner", "App", "ParallelAgent", "BasePlugin", "CallbackContext"} <= names
     missing = sorted(n for n in names if not hasattr(runners_core, n))
     assert not missing, f"docs/migrating-from-adk.md promises names runners_core lacks: {missing}"
+
+
+# The guide's "Remaining differences", each as a user meets it.
+
+
+async def test_generated_session_ids_are_32_hex_and_adk_ids_are_accepted():
+    # Kernel tests run with plugins off; the backends share this id generator.
+    service = session_service_from_url("memory://")
+    try:
+        made = await service.create_session(app_name="app", user_id="u")
+        assert re.fullmatch(r"[0-9a-f]{32}", made.id)
+        adk_style = await service.create_session(
+            app_name="app", user_id="u", session_id="0b9c6f3e-2d4a-4f7e-9a51-3c2d1e0f4b6a"
+        )
+        event = Event(id="8f14e45f-ceea-467f-a8f9-1b2c3d4e5f60", author="bot", invocation_id="i")
+        await service.append_event(adk_style, event)
+        loaded = await service.get_session(app_name="app", user_id="u", session_id=adk_style.id)
+        assert [e.id for e in loaded.events] == [event.id]
+    finally:
+        await service.close()
+
+
+async def test_list_sessions_pages_by_100_by_default():
+    service = InMemorySessionService()
+    for i in range(101):
+        await service.create_session(app_name="app", user_id="u", session_id=f"s{i:03d}")
+    first = await service.list_sessions(app_name="app", user_id="u")
+    assert len(first.sessions) == 100 and first.next_page_token
+    rest = await service.list_sessions(
+        app_name="app", user_id="u", page_token=first.next_page_token
+    )
+    assert len(rest.sessions) == 1 and rest.next_page_token is None
+    seen = {s.id for s in first.sessions} | {s.id for s in rest.sessions}
+    assert seen == {f"s{i:03d}" for i in range(101)}
+
+
+async def test_a_missing_session_is_a_lookup_error_and_a_runners_error():
+    runner = Runner(
+        app_name="app", agent=_Quiet(name="quiet"), session_service=InMemorySessionService()
+    )
+    with pytest.raises(SessionNotFoundError) as missing:
+        async for _ in runner.run_async(
+            user_id="u", session_id="nope", new_message=Content.from_text("hi")
+        ):
+            pass
+    assert isinstance(missing.value, LookupError) and isinstance(missing.value, RunnersError)
+    with pytest.raises(ValidationError) as bad:
+        await InMemorySessionService().create_session(app_name="app", user_id="a b")
+    assert isinstance(bad.value, ValueError) and isinstance(bad.value, RunnersError)
+    await runner.close()
+
+
+def test_identifier_limits_are_as_the_guide_states():
+    assert validate_id("user_id", "a" * 256) == "a" * 256
+    with pytest.raises(ValidationError, match="limit is 256"):
+        validate_id("user_id", "a" * 257)
+    for bad in (".hidden", "_x", "a/b", "a b", "a#b"):
+        with pytest.raises(ValidationError, match="letters, digits"):
+            validate_id("session_id", bad)
+    engine = "projects/p-1/locations/us-central1/reasoningEngines/123"
+    assert validate_id("app_name", engine) == engine
+    for bad in ("projects/../x", "a//b", "/a"):
+        with pytest.raises(ValidationError, match="segments"):
+            validate_id("app_name", bad)
+
+
+def test_adk_max_llm_calls_is_not_read():
+    probe = "from runners_core import RunConfig; print(RunConfig().max_llm_calls)"
+    env = {**os.environ, "ADK_MAX_LLM_CALLS": "3"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out.strip() == "500"
+
+
+class _Quiet(BaseAgent):
+    async def _run_async_impl(self, ctx):
+        return
+        yield
