@@ -155,10 +155,15 @@ def _bounded(low: float, high: float, kind: type = int) -> Any:
             raise ValueError("must be a number")
         number = kind(value)
         if not low <= number <= high:
-            raise ValueError(f"must be between {low:g} and {high:g}")
+            # Byte sizes read exactly (5242880, not 5.24288e+06): users type them as bytes.
+            raise ValueError(f"must be between {_number(low)} and {_number(high)}")
         return number
 
     return convert
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _style(value: Any) -> str:

@@ -1,0 +1,156 @@
+"""Claims of docs/backends/s3.md not proven elsewhere, checked the way users meet them.
+
+The error table is checked against a tiny loopback HTTP server that answers every
+request with one S3 error, so botocore parses real responses as it would from a store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from runners_s3 import S3ArtifactService
+
+from runners_core import Part
+from runners_core.errors import BackendError, ConfigError, RetryableBackendError, ValidationError
+
+AT = {"app_name": "app", "user_id": "u", "session_id": "s"}
+
+
+@pytest.fixture
+async def service(s3_url: str) -> AsyncIterator[S3ArtifactService]:
+    svc = S3ArtifactService(s3_url)
+    yield svc
+    await svc.close()
+
+
+async def _keys(service: S3ArtifactService) -> list[str]:
+    async with service._clients.client("test") as client:  # type: ignore[attr-defined]
+        listing = await client.list_objects_v2(Bucket=service.settings.bucket)
+    return [item["Key"] for item in listing.get("Contents", ())]
+
+
+async def test_payload_objects_carry_the_mime_type(service: S3ArtifactService) -> None:
+    # "<n>.data holds the payload exactly as saved (its Content-Type is the artifact's mime type)"
+    png = Part.from_bytes(b"\x89PNG-bytes", "image/png")
+    await service.save_artifact(**AT, filename="a.png", artifact=png)
+    async with service._clients.client("test") as client:  # type: ignore[attr-defined]
+        head = await client.head_object(
+            Bucket=service.settings.bucket, Key="art/app/u/sessions/s/a.png/0.data"
+        )
+    assert head["ContentType"] == "image/png"
+
+
+async def test_max_artifact_bytes_from_the_url_is_enforced_and_writes_nothing(
+    s3_url: str,
+) -> None:
+    service = S3ArtifactService(f"{s3_url}&max_artifact_bytes=4")
+    try:
+        await service.save_artifact(**AT, filename="ok", artifact=Part.from_bytes(b"1234", "a/b"))
+        with pytest.raises(ValidationError, match="max_artifact_bytes"):
+            await service.save_artifact(
+                **AT, filename="big", artifact=Part.from_bytes(b"12345", "a/b")
+            )
+        assert await service.list_artifact_keys(**AT) == ["ok"]
+        assert not [key for key in await _keys(service) if "/big/" in key]
+    finally:
+        await service.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("s3://bucket/" + "p" * 151, "longer than 150 bytes"),
+        ("s3://bucket?multipart_threshold=1048576", "multipart_threshold='1048576'"),
+        ("s3://bucket?part_size=4194304", "part_size='4194304'"),
+        ("s3://bucket?max_concurrency=0", "max_concurrency='0'"),
+        ("s3://bucket?max_attempts=0", "max_attempts='0'"),
+        ("s3://bucket?read_timeout=-1", "read_timeout='-1'"),
+        ("s3://bucket?addressing_style=host", "use auto, path or virtual"),
+    ],
+)
+def test_option_limits_are_config_errors_when_built(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        S3ArtifactService(url)
+
+
+def test_the_prefix_may_be_150_bytes_and_byte_limits_read_as_bytes() -> None:
+    assert S3ArtifactService("s3://bucket/" + "p" * 150).settings.prefix == "p" * 150 + "/"
+    # "at least 5 MiB": the message gives the limit in bytes, as the option takes them.
+    with pytest.raises(ConfigError, match="5242880") as info:
+        S3ArtifactService("s3://bucket?multipart_threshold=1024")
+    assert "e+0" not in str(info.value)
+
+
+# --- the error table, against real HTTP answers ------------------------------------------
+
+
+class _ErrorHandler(BaseHTTPRequestHandler):
+    status = 500
+    code = "InternalError"
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{self.code}</Code>'
+            f"<Message>test</Message><RequestId>1</RequestId></Error>"
+        ).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/xml")
+        if self.status == 301:  # as S3 says where the bucket is
+            self.send_header("x-amz-bucket-region", "eu-west-1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def error_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    status, code = request.param
+    handler = type("Handler", (_ErrorHandler,), {"status": status, "code": code})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("error_store", "expected", "retryable"),
+    [
+        (
+            (403, "AccessDenied"),
+            "s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject",
+            False,
+        ),
+        ((301, "PermanentRedirect"), "in another region .*set \\?region=", False),
+        ((501, "NotImplemented"), "conditional writes", False),
+        ((503, "SlowDown"), "busy or failing", True),
+        ((500, "InternalError"), "busy or failing", True),
+    ],
+    indirect=["error_store"],
+)
+async def test_store_errors_name_the_problem_and_the_fix(
+    error_store: str, expected: str, retryable: bool
+) -> None:
+    service = S3ArtifactService(f"s3://bucket/p?endpoint_url={error_store}&max_attempts=1")
+    try:
+        with pytest.raises(BackendError, match=expected) as info:
+            await service.save_artifact(**AT, filename="a.txt", artifact=Part(text="a"))
+    finally:
+        await service.close()
+    assert isinstance(info.value, RetryableBackendError) == retryable
