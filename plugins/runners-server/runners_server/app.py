@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from runners_server.apps import Apps, load_apps
-from runners_server.auth import TokenAuth
+from runners_server.auth import TokenAuth, keep_tokens_out_of_logs
 from runners_server.errors import install_error_handlers
 from runners_server.limits import BodyLimit
 from runners_server.routes import artifacts, live, memory, meta, run, sessions
@@ -45,6 +45,7 @@ def create_app(settings: ServerSettings, *, apps: Apps | None = None) -> FastAPI
     from runners_core import __version__
 
     served = apps if apps is not None else load_apps(settings)
+    keep_tokens_out_of_logs()
     auth = TokenAuth(read_tokens(settings.auth_tokens_file)) if settings.auth_tokens_file else None
 
     @asynccontextmanager

@@ -131,11 +131,16 @@ def load_apps(settings: ServerSettings, *, config: Config | None = None) -> Apps
 def _load_agents(settings: ServerSettings) -> list[tuple[str, BaseAgent]]:
     from runners_server.agent_refs import load_agent
 
+    if settings.app_name and len(settings.agents) != 1:
+        raise ConfigError(
+            f"--app {settings.app_name} renames a single agent, but {len(settings.agents)} "
+            "agent references are given; drop --app (each app is then named after its agent) "
+            "or serve one agent"
+        )
     found: list[tuple[str, BaseAgent]] = []
     for reference in settings.agents:
         agent = load_agent(reference)
-        name = settings.app_name if settings.app_name and len(settings.agents) == 1 else None
-        found.append((name or agent.name, agent))
+        found.append((settings.app_name or agent.name, agent))
     if settings.agents_dir:
         found.extend(_agents_in_folder(Path(settings.agents_dir)))
     return found

@@ -10,11 +10,16 @@ never logged.
 from __future__ import annotations
 
 import hmac
+import logging
+import re
 
 from fastapi import HTTPException, Request
 from starlette.requests import HTTPConnection
 
 BEARER = "Bearer"
+# uvicorn logs each request's path with its query string: ``/run_live?...&token=...``.
+_TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s\"']*", re.IGNORECASE)
+SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn")
 
 
 class TokenAuth:
@@ -77,3 +82,25 @@ def _token(connection: HTTPConnection) -> str | None:
     if connection.scope["type"] == "websocket":
         return connection.query_params.get("token") or None
     return None
+
+
+class RedactTokenQuery(logging.Filter):
+    """Replaces the value of a ``token=`` query parameter in a log record with ``<redacted>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                _TOKEN_IN_QUERY.sub(r"\1<redacted>", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        if isinstance(record.msg, str) and "token=" in record.msg.lower():
+            record.msg = _TOKEN_IN_QUERY.sub(r"\1<redacted>", record.msg)
+        return True
+
+
+def keep_tokens_out_of_logs() -> None:
+    """Install the filter on uvicorn's loggers (once per process)."""
+    for name in SERVER_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokenQuery) for f in logger.filters):
+            logger.addFilter(RedactTokenQuery())

@@ -7,6 +7,7 @@ runs uvicorn's own ``--workers``.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -36,11 +37,11 @@ def serve(tmp_path: Path, h) -> Iterator[Callable[..., str]]:
     """``serve(*args)`` starts ``runners serve *args`` in tmp_path; returns its base URL."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> str:
+    def start(*args: str, env: dict[str, str] | None = None, log_level: str = "warning") -> str:
         port = h.free_port()
         log = open(tmp_path / f"serve-{port}.log", "wb")
         process = subprocess.Popen(
-            [str(RUNNERS), "serve", *args, "--port", str(port), "--log-level", "warning"],
+            [str(RUNNERS), "serve", *args, "--port", str(port), "--log-level", log_level],
             cwd=tmp_path,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -265,3 +266,107 @@ def test_uvicorn_workers_share_one_database(serve, tmp_path, h):
     for start in range(0, len(stored), 4):
         assert len({e["invocationId"] for e in stored[start : start + 4]}) == 1
     assert {e["id"] for e in acknowledged} <= {e["id"] for e in stored}
+
+
+ALICE = "alice-token-0123456789abcdef"
+AGENT_FILE = (
+    "from runners_core import BaseAgent\n"
+    "class Named(BaseAgent):\n"
+    "    async def _run_async_impl(self, ctx):\n"
+    "        yield ctx.event('from ' + self.name)\n"
+    "root_agent = Named(name='{name}')\n"
+)
+
+
+def test_options_take_effect_on_a_real_server(serve, tmp_path, h):
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps(h.tokens))
+    url = serve(
+        h.agent_ref("echo"),
+        "--app",
+        "renamed",
+        "--no-ui",
+        "--auth-tokens",
+        str(tokens),
+        "--max-body-bytes",
+        "3000",
+        "--cors-origin",
+        "https://ui.example",
+        log_level="info",
+    )
+    alice = {"Authorization": f"Bearer {ALICE}"}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        assert client.get("/list-apps").status_code == 401
+        assert client.get("/list-apps", headers=alice).json() == ["renamed"]
+        assert client.get("/ui/").status_code == 404
+        assert client.get("/", follow_redirects=False).status_code == 404
+        h.create_session(client.__class__(base_url=url, headers=alice), "renamed", "alice", "s1")
+        ok = client.post(
+            "/run", json={**run_body("renamed", "s1", "hi"), "userId": "alice"}, headers=alice
+        )
+        assert ok.status_code == 200 and ok.json()[-1]["content"]["parts"][0]["text"] == "echo: hi"
+        big = {**run_body("renamed", "s1", "x" * 4000), "userId": "alice"}
+        too_big = client.post("/run", json=big, headers=alice)
+        assert too_big.status_code == 413 and "3000" in too_big.json()["detail"]
+        allowed = client.get("/health", headers={"Origin": "https://ui.example"}).headers.get(
+            "access-control-allow-origin"
+        )
+        assert allowed == "https://ui.example"
+        other = client.get("/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        # The live route takes the token as a query parameter; it must not reach the log.
+        with httpx.Client(base_url=url, timeout=30, headers=alice) as authed:
+            listed = authed.get("/apps/renamed/users/alice/sessions", params={"token": ALICE})
+            assert listed.status_code == 200
+        from websockets.exceptions import ConnectionClosed
+        from websockets.sync.client import connect
+
+        ws_url = url.replace("http", "ws") + (
+            f"/run_live?app_name=renamed&user_id=alice&session_id=s1&token={ALICE}"
+        )
+        with connect(ws_url) as ws, pytest.raises(ConnectionClosed) as closed:
+            ws.recv()  # the echo agent has no live mode: the run fails with 1011
+        assert closed.value.rcvd.code == 1011
+    log = "".join(p.read_text() for p in tmp_path.glob("serve-*.log"))
+    assert "runners serve: http://127.0.0.1:" in log and "1 worker(s)" in log
+    assert "token=<redacted>" in log  # the access log is on at info, the token blanked
+    for token in h.tokens:
+        assert token not in log
+
+
+def test_agents_dir_serves_every_app_folder(serve, tmp_path, h):
+    agents = tmp_path / "agents"
+    (agents / "alpha").mkdir(parents=True)
+    (agents / "alpha" / "agent.py").write_text(AGENT_FILE.format(name="alpha_agent"))
+    (agents / "beta").mkdir()
+    (agents / "beta" / "__init__.py").write_text(AGENT_FILE.format(name="beta_agent"))
+    for skipped in ("_private", ".hidden"):
+        (agents / skipped).mkdir()
+        (agents / skipped / "agent.py").write_text("raise SystemExit('must not load')\n")
+    url = serve("--agents-dir", str(agents))
+    with httpx.Client(base_url=url, timeout=30) as client:
+        assert client.get("/list-apps").json() == ["alpha", "beta"]
+        h.create_session(client, "beta", "u1", "s1")
+        reply = client.post("/run", json=run_body("beta", "s1", "hi")).json()
+        assert reply[-1]["content"]["parts"][0]["text"] == "from beta_agent"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--agent", "{saver}", "--app", "one"], "--app one renames a single agent"),
+        (["--agents-dir", "nowhere"], "agents folder nowhere does not exist"),
+        (["--session-busy", "later"], "--session-busy must be 'wait' or 'reject'"),
+    ],
+)
+def test_bad_options_are_refused_before_listening(tmp_path, h, args, expected):
+    args = [a.format(saver=h.agent_ref("saver")) for a in args]
+    done = subprocess.run(
+        [str(RUNNERS), "serve", h.agent_ref("echo"), *args, "--port", str(h.free_port())],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert expected in done.stderr and "Traceback" not in done.stderr
