@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import runners_adk
+import runners_adk.cache
 from google.adk.agents import LlmAgent
 from google.adk.agents.invocation_context import LlmCallsLimitExceededError
 from google.adk.cli.service_registry import ServiceRegistry
@@ -273,3 +274,37 @@ async def test_runner_takes_an_adk_agent_as_it_is(tmp_path: Path):
         assert [e.content.text for e in events] == ["hello"]
     finally:
         await runner.close()
+
+
+@pytest.mark.backends(["sqlite"])
+async def test_the_history_cache_holds_at_most_its_size(backend_url: str, monkeypatch):
+    # docs/adk.md: "Cache size: 100,000 events per adapter". The bound is checked on a
+    # cache of 4 events: loading a second session evicts the first, which converts again.
+    writer = runners_adk.session_service(backend_url)
+    reader = runners_adk.session_service(backend_url)
+    assert reader._history._size == 100_000 and reader._history.events._size == 100_000
+    reader._history = runners_adk.cache.HistoryCache(size=4)
+    converted: list[str] = []
+    convert = runners_adk.cache.event_to_adk
+    monkeypatch.setattr(
+        runners_adk.cache, "event_to_adk", lambda e: converted.append(e.id) or convert(e)
+    )
+    try:
+        for sid in ("a", "b"):
+            session = await writer.create_session(app_name="app", user_id="u", session_id=sid)
+            for i in range(3):
+                await writer.append_event(session, AdkEvent(invocation_id="i", author=f"{sid}{i}"))
+        converted.clear()
+        await reader.get_session(app_name="app", user_id="u", session_id="a")
+        assert len(converted) == 3
+        await reader.get_session(app_name="app", user_id="u", session_id="a")
+        assert len(converted) == 3, "a session within the bound is served from the cache"
+        await reader.get_session(app_name="app", user_id="u", session_id="b")
+        assert reader._history._total <= 4
+        converted.clear()
+        loaded = await reader.get_session(app_name="app", user_id="u", session_id="a")
+        assert [e.author for e in loaded.events] == ["a0", "a1", "a2"]
+        assert converted, "the evicted session was converted again"
+    finally:
+        await writer.close()
+        await reader.close()
