@@ -13,7 +13,7 @@ from runners_postgres.locking import held_lock
 from runners_postgres.settings import parse_url
 
 from runners_core import Event, EventActions, session_service_from_url
-from runners_core.errors import RetryableBackendError
+from runners_core.errors import BackendError, RetryableBackendError
 
 KEY = {"app_name": "app", "user_id": "u", "session_id": "s"}
 
@@ -145,3 +145,27 @@ async def test_large_whole_floats_in_state_read_back_as_ints(pg_url: str) -> Non
     assert state["big"] == 72000000000000000 and isinstance(state["big"], int)
     assert isinstance(state["small"], float) and state["small"] == 7.0
     assert state["frac"] == 1.5 and state["int"] == 3 and isinstance(state["int"], int)
+
+
+async def test_older_events_of_a_deleted_session_are_never_another_sessions(pg_url: str) -> None:
+    # A load fetches older events when first read; the session deleted and re-created
+    # under the same id in between must not lend them its new events.
+    service = PostgresSessionService(pg_url)
+    try:
+        session = await service.create_session(**KEY)
+        for i in range(40):
+            await service.append_event(session, Event(author="u", id=f"old{i}"))
+        loaded = await service.get_session(**KEY)
+        assert loaded is not None
+        await service.delete_session(**KEY)
+        again = await service.create_session(**KEY)
+        for i in range(40):
+            await service.append_event(again, Event(author="u", id=f"new{i}"))
+        try:
+            shown = [e.id for e in loaded.events]
+        except BackendError as exc:
+            assert "deleted or changed after it was loaded" in str(exc)
+        else:
+            assert shown == [f"old{i}" for i in range(40)]
+    finally:
+        await service.close()

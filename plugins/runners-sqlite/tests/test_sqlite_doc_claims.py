@@ -19,7 +19,7 @@ from runners_core import (
     memory_service_from_url,
     session_service_from_url,
 )
-from runners_core.errors import RetryableBackendError
+from runners_core.errors import BackendError, RetryableBackendError
 
 KEY = {"app_name": "app", "user_id": "u", "session_id": "s"}
 
@@ -131,3 +131,26 @@ async def test_home_directory_urls_create_missing_folders(
     finally:
         await service.close()
     assert (tmp_path / "agents" / "deep" / "sessions.db").is_file()
+
+
+async def test_older_events_of_a_deleted_session_are_never_another_sessions(
+    sessions: SqliteSessionService,
+) -> None:
+    # A load holds the newest 32 events; older ones are fetched by pk and seq when read.
+    # Deleted and re-created under the same id, the session gets a new pk, so the old
+    # load must fail clearly rather than show the new session's events.
+    session = await sessions.create_session(**KEY)
+    for i in range(40):
+        await sessions.append_event(session, Event(author="user", id=f"old{i}"))
+    loaded = await sessions.get_session(**KEY)
+    assert loaded is not None
+    await sessions.delete_session(**KEY)
+    again = await sessions.create_session(**KEY)
+    for i in range(40):
+        await sessions.append_event(again, Event(author="user", id=f"new{i}"))
+    with pytest.raises(BackendError) as caught:
+        loaded.events[0]  # reading fetches the older events
+    assert "deleted or changed after it was loaded" in str(caught.value)
+    assert "Load it again" in str(caught.value)
+    fresh = await sessions.get_session(**KEY)
+    assert fresh is not None and [e.id for e in fresh.events] == [f"new{i}" for i in range(40)]
