@@ -313,3 +313,98 @@ def test_backend_down_is_503_with_retry_advice(make_app, h):
             },
         )
         assert run.status_code == 503
+
+
+def test_unknown_app_is_404_naming_it_on_every_route(client, h):
+    """docs/serve.md: "Unknown apps are 404 on every route" (ADK accepts any app name)."""
+    from test_server_isolation import body_for, concrete, http_routes
+
+    checked = 0
+    for method, template in http_routes(client):
+        if "{app_name}" not in template:
+            continue
+        path = concrete(template).replace("/apps/saver/", "/apps/ghost/")
+        if template.endswith("/memory") and method == "GET":
+            path += "?query=x"
+        response = client.request(method, path, json=body_for(method, template, h))
+        assert response.status_code == 404, (method, path, response.text)
+        assert "'ghost' is not served here" in response.json()["detail"], (method, path)
+        checked += 1
+    assert checked == 17
+    assert (
+        client.get("/apps/ghost/users/alice/sessions")
+        .json()["detail"]
+        .endswith("served apps: echo, failing, saver (GET /list-apps)")
+    )
+
+
+def test_bytes_read_in_both_base64_alphabets_and_written_url_safe(client, h):
+    h.create_session(client, "saver", "u1", "s1")
+    base = "/apps/saver/users/u1/sessions/s1/artifacts"
+    raw = bytes([0xFB, 0xFF, 0xBF, 0x3E, 0x3F]) * 3  # '+' and '/' in standard base64
+    standard = base64.b64encode(raw).decode()
+    assert "+" in standard and "/" in standard
+    for name, data in (("std.bin", standard), ("url.bin", base64.urlsafe_b64encode(raw).decode())):
+        saved = client.post(
+            base,
+            json={"filename": name, "artifact": {"inlineData": {"mimeType": "x/y", "data": data}}},
+        )
+        assert saved.status_code == 200, saved.text
+        written = client.get(f"{base}/{name}").json()["inlineData"]["data"]
+        assert "+" not in written and "/" not in written
+        assert base64.urlsafe_b64decode(written) == raw
+
+
+def test_adk_fields_we_do_not_use_are_accepted(client, h):
+    """``serviceTier``, session ``options``, ``functionCallEventId``, ``customMetadata``."""
+    created = client.post(
+        "/apps/echo/users/u1/sessions", json={"sessionId": "s1", "options": {"any": 1}}
+    )
+    assert created.status_code == 200, created.text
+    run = client.post(
+        "/run",
+        json={
+            "appName": "echo",
+            "userId": "u1",
+            "sessionId": "s1",
+            "newMessage": h.message("hi"),
+            "serviceTier": "priority",
+            "customMetadata": {"trace": "t1"},
+        },
+    )
+    assert run.status_code == 200 and run.json()[-1]["content"]["parts"][0]["text"] == "echo: hi"
+
+
+def test_after_timestamp_limits_the_loaded_events(client, h):
+    h.create_session(client, "echo", "u1", "s1")
+    for text in ("one", "two"):
+        client.post(
+            "/run",
+            json={
+                "appName": "echo",
+                "userId": "u1",
+                "sessionId": "s1",
+                "newMessage": h.message(text),
+            },
+        )
+    events = client.get("/apps/echo/users/u1/sessions/s1").json()["events"]
+    cut = events[2]["timestamp"]
+    later = client.get("/apps/echo/users/u1/sessions/s1", params={"afterTimestamp": cut}).json()[
+        "events"
+    ]
+    assert [e["id"] for e in later] == [e["id"] for e in events if e["timestamp"] >= cut]
+    assert 0 < len(later) < len(events)
+
+
+def test_default_body_limit_is_32_mib(client, h):
+    from runners_server import ServerSettings
+
+    assert ServerSettings().max_body_bytes == 32 * 1024 * 1024
+    h.create_session(client, "echo", "u1", "s1")
+    over = (
+        b'{"appName": "echo", "userId": "u1", "sessionId": "s1", "x": "'
+        + b"y" * (32 * 1024 * 1024)
+        + b'"}'
+    )
+    refused = client.post("/run", content=over, headers={"content-type": "application/json"})
+    assert refused.status_code == 413 and str(32 * 1024 * 1024) in refused.json()["detail"]
