@@ -236,3 +236,41 @@ def test_runners_postgres_migrate_without_a_url_uses_the_configured_service(
     assert result.returncode == 0, result.stderr
     assert f"schema '{pg_schema}'" in result.stdout and f"to {LATEST}" in result.stdout
     assert versions(admin, pg_schema) == list(range(1, LATEST + 1))
+
+
+def test_the_documented_version_is_the_latest() -> None:
+    # docs/backends/postgres.md: "runners-postgres 0.1 needs version 3".
+    assert LATEST == 3
+
+
+async def test_migrate_never_leaves_an_old_schema_untouched(
+    admin: psycopg.Connection, pg_schema: str, pg_url: str
+) -> None:
+    load_v1(admin, pg_schema)
+    service = PostgresSessionService(pg_url + "&migrate=never")
+    try:
+        with pytest.raises(BackendError) as info:
+            await service.get_session(app_name="garden", user_id="ada", session_id="winter")
+    finally:
+        await service.close()
+    assert f"is at version 1; this runners-postgres needs version {LATEST}" in str(info.value)
+    assert versions(admin, pg_schema) == [1]
+
+
+async def test_migrate_always_refuses_a_newer_schema_untouched(
+    admin: psycopg.Connection, pg_url: str
+) -> None:
+    schema = (await migrate_async(pg_url)).schema
+    insert = sql.SQL("INSERT INTO {}.schema_version (version, description) VALUES (%s, 'x')")
+    admin.execute(insert.format(sql.Identifier(schema)), [LATEST + 1])
+    service = PostgresSessionService(pg_url + "&migrate=always")
+    try:
+        with pytest.raises(BackendError, match="upgrade runners-postgres"):
+            await service.create_session(app_name="a", user_id="u", session_id="s")
+    finally:
+        await service.close()
+    assert versions(admin, schema) == [*range(1, LATEST + 1), LATEST + 1]
+    count = admin.execute(
+        sql.SQL("SELECT count(*) FROM {}.sessions").format(sql.Identifier(schema))
+    )
+    assert count.fetchone() == (0,)
