@@ -64,6 +64,10 @@ class StateScopes(SessionSuite):
         assert "temp:scratch" not in stored.actions.state_delta, (
             "temp: scope: the stored event must not carry temp: keys in its state_delta"
         )
+        assert "temp:scratch" not in event.actions.state_delta, (
+            "temp: scope: append_event must trim temp: keys from the caller's event, as ADK's"
+            " does (docs/migrating-from-adk.md)"
+        )
         loaded = await self.reload(service, session)
         assert "temp:scratch" not in loaded.state, "temp: scope: a temp: key was stored"
         assert all("temp:scratch" not in e.actions.state_delta for e in loaded.events), (
