@@ -9,11 +9,13 @@ rest is handed to libpq::
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.pq import Conninfo
 from pydantic import Field
 
 from runners_core.errors import ConfigError
@@ -76,6 +78,14 @@ def parse_url(url: str, **overrides: Any) -> PostgresSettings:
     try:
         params = conninfo_to_dict(cleaned)
     except Exception as exc:  # psycopg.ProgrammingError for malformed URIs
+        unknown = [key for key, _ in libpq if key not in _libpq_keywords()]
+        if unknown:
+            raise ConfigError(
+                f"unknown PostgreSQL service option {unknown[0]!r} in {redacted}; the options "
+                f"are {', '.join(PostgresOptions.option_names())}, and libpq's connection "
+                "parameters (sslmode, sslrootcert, application_name, options, ...: "
+                "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS)"
+            ) from None
         detail = redact(str(exc), secrets_in(url))
         raise ConfigError(f"PostgreSQL URL {redacted} is not valid for libpq: {detail}") from None
     params.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
@@ -87,6 +97,12 @@ def parse_url(url: str, **overrides: Any) -> PostgresSettings:
             f"in {redacted}; lower pool_min or raise pool_max"
         )
     return settings
+
+
+@functools.cache
+def _libpq_keywords() -> frozenset[str]:
+    """The parameters this libpq knows (``ssl=true`` is a URI-only alias it also takes)."""
+    return frozenset(o.keyword.decode() for o in Conninfo.get_defaults()) | {"ssl"}
 
 
 class PostgresOptions(UrlOptions):

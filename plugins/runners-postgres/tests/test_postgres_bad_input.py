@@ -121,8 +121,17 @@ def test_libpq_parameters_pass_through_and_our_options_do_not() -> None:
 
 
 def test_unknown_libpq_parameter_is_reported_at_construction() -> None:
-    with pytest.raises(ConfigError, match="not valid for libpq"):
-        parse_url(f"postgresql://postgres:{SECRET}@db/test?colour=blue")
+    # As docs/configuration.md shows it: the option named, with the ones that exist.
+    with pytest.raises(ConfigError) as info:
+        PostgresSessionService(f"postgresql://postgres:{SECRET}@db/test?colour=blue")
+    message = str(info.value)
+    assert "unknown PostgreSQL service option 'colour' in postgresql://postgres:***@db" in message
+    assert "the options are schema, migrate, pool_min, pool_max, pool_timeout" in message
+    assert "sslmode" in message and SECRET not in message
+
+
+def test_libpq_uri_forms_stay_valid() -> None:
+    assert "sslmode=require" in parse_url("postgresql://db/test?ssl=true").conninfo
 
 
 def test_the_plugin_serves_every_kind_for_both_schemes(monkeypatch: pytest.MonkeyPatch) -> None:
