@@ -33,6 +33,7 @@ from runners_core import (
     LiveRequestQueue,
     RunConfig,
     Runner,
+    StreamingMode,
     hookimpl,
     session_service_from_url,
 )
@@ -308,3 +309,36 @@ async def test_the_history_cache_holds_at_most_its_size(backend_url: str, monkey
     finally:
         await writer.close()
         await reader.close()
+
+
+async def test_run_config_streaming_mode_reaches_the_adk_agent(tmp_path: Path):
+    # docs/adk.md: "RunConfig is mapped for streaming_mode and max_llm_calls only".
+    seen: list[tuple[str, int]] = []
+
+    class Look(BasePlugin):
+        def __init__(self) -> None:
+            super().__init__(name="look")
+
+        async def before_run_callback(self, *, invocation_context):
+            config = invocation_context.run_config
+            seen.append((config.streaming_mode.name, config.max_llm_calls))
+
+    agent = AdkAgent(LlmAgent(name="bot", model=ScriptedLlm(script=["hello"])), plugins=[Look()])
+    runner = Runner.from_config(
+        agent,
+        app_name="app",
+        session_service=f"sqlite:///{tmp_path / 'a.db'}",
+        auto_create_session=True,
+    )
+    try:
+        for mode in (StreamingMode.SSE, StreamingMode.NONE):
+            async for _ in runner.run_async(
+                user_id="u",
+                session_id="s",
+                new_message=Content.from_text("hi"),
+                run_config=RunConfig(streaming_mode=mode, max_llm_calls=7),
+            ):
+                pass
+    finally:
+        await runner.close()
+    assert seen == [("SSE", 7), ("NONE", 7)]
