@@ -214,6 +214,15 @@ class RedisConnections:
                 f"the Redis server at {url} is a read-only replica ({detail}); point the "
                 "URL at the primary"
             )
+        if isinstance(exc, ResponseError) and (
+            str(exc).startswith("OOM") or "used memory > 'maxmemory'" in str(exc)
+        ):
+            # Inside a script the server drops the "OOM" code; both forms mean the same.
+            return BackendError(
+                f"the Redis server at {url} is out of memory (OOM command not allowed: "
+                f"{detail}); nothing of this write was stored. Raise the server's maxmemory "
+                "or free memory (delete old sessions, `runners prune`), then retry"
+            )
         if isinstance(exc, ResponseError) and "DB index is out of range" in str(exc):
             return BackendError(
                 f"the Redis server at {url} has no database with that number ({detail}); "

@@ -5,6 +5,7 @@ Each test names the claim it proves; it fails if the documented behaviour change
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -212,3 +213,167 @@ async def test_memory_search_does_not_stem(memory: RedisMemoryService) -> None:
     assert found.memories == []
     found = await memory.search_memory(app_name="a", user_id="u", query="dogs")
     assert [m.id for m in found.memories] == ["m0"]
+
+
+# --- our own server: script cache, a full server ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_server() -> Iterator[str]:
+    """Our own redis-server with 4 MB of memory and the default noeviction policy."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    port = _free_port()
+    process = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--maxmemory", "4mb", "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+async def test_writes_survive_a_server_that_lost_its_script_cache(small_server: str) -> None:
+    # "Every write is one Lua script (run with EVALSHA; EVAL on a server that lost its
+    # script cache)": after SCRIPT FLUSH every kind of call still works.
+    client = redis.Redis.from_url(small_server)
+    service = RedisSessionService(f"{small_server}?prefix=flush{secrets.token_hex(3)}")
+    try:
+        session = await service.create_session(app_name="a", user_id="u", state={"n": 1})
+        client.script_flush()
+        await service.append_event(
+            session, Event(author="user", invocation_id="i", actions={"state_delta": {"n": 2}})
+        )
+        client.script_flush()
+        async with service.lock_session(app_name="a", user_id="u", session_id=session.id):
+            pass
+        client.script_flush()
+        second = await service.create_session(app_name="a", user_id="u")
+        client.script_flush()
+        loaded = await service.get_session(app_name="a", user_id="u", session_id=session.id)
+        assert loaded is not None and loaded.state["n"] == 2 and len(loaded.events) == 1
+        assert second.id != session.id
+    finally:
+        await service.close()
+        client.close()
+
+
+async def test_a_full_server_refuses_new_writes_and_keeps_acknowledged_ones(
+    small_server: str,
+) -> None:
+    # "Guaranteed with noeviction: a write that was acknowledged is never removed ...; a
+    # full server makes new writes fail with a BackendError ('OOM command not allowed')."
+    prefix = f"full{secrets.token_hex(3)}"
+    client = redis.Redis.from_url(small_server)
+    service = RedisSessionService(f"{small_server}?prefix={prefix}")
+    try:
+        first = await service.create_session(app_name="a", user_id="u", state={"kept": True})
+        await service.append_event(first, Event(author="user", invocation_id="kept"))
+        session = await service.create_session(app_name="a", user_id="u")
+        big = "x" * 100_000
+        with pytest.raises(BackendError, match="OOM command not allowed") as info:
+            for i in range(200):  # 20 MB: well past the 4 MB limit
+                refused = Event(
+                    author="user", invocation_id=f"i{i}", custom_metadata={"b": big},
+                    actions={"state_delta": {"k": i}},
+                )  # fmt: skip
+                await service.append_event(session, refused)
+        message = str(info.value)
+        assert not isinstance(info.value, RetryableBackendError)
+        assert "nothing of this write was stored" in message and "maxmemory" in message
+        loaded = await service.get_session(app_name="a", user_id="u", session_id=first.id)
+        assert loaded is not None and loaded.state == {"kept": True}
+        assert [e.invocation_id for e in loaded.events] == ["kept"]
+        # The refused append left nothing behind: once memory is free, retrying it stores it.
+        stored = await service.get_session(app_name="a", user_id="u", session_id=session.id)
+        assert stored is not None
+        client.config_set("maxmemory", "0")
+        try:
+            await service.append_event(stored, refused)
+        finally:
+            client.config_set("maxmemory", "4mb")
+        again = await service.get_session(app_name="a", user_id="u", session_id=session.id)
+        assert again is not None and again.events[-1].id == refused.id
+        assert [e.invocation_id for e in again.events] == [f"i{n}" for n in range(i + 1)]
+        assert again.state["k"] == i
+    finally:
+        await service.close()
+        for key in client.scan_iter(match=f"{prefix}/*"):
+            client.delete(key)
+        client.close()
+
+
+# --- secrets -----------------------------------------------------------------------------
+
+
+async def test_passwords_appear_in_no_message_or_log_record(
+    redis_base_url: str,
+    prefix: str,
+    raw_redis: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # "Passwords never appear in messages or logs": a wrong password against the real
+    # server, an unreachable one, and a run lease whose release fails (logged as a warning)
+    # because the user's password changed while the lease was held.
+    name, password = f"runners-test-log-{secrets.token_hex(4)}", f"pw-{secrets.token_hex(8)}"
+    raw_redis.acl_setuser(
+        name, enabled=True, passwords=[f"+{password}"], keys=["*"], commands=["+@all"]
+    )
+    caplog.set_level(logging.DEBUG)
+    parts = urlsplit(redis_base_url)
+    good = f"redis://{name}:{password}@{parts.hostname}:{parts.port or 6379}/0?prefix={prefix}"
+    try:
+        for url in (
+            good.replace(f"{name}:", f"{name}-wrong:"),
+            f"redis://app:{password}@127.0.0.1:{_free_port()}/0?prefix={prefix}",
+        ):
+            service = RedisSessionService(url)
+            try:
+                with pytest.raises(BackendError) as info:
+                    await service.create_session(app_name="a", user_id="u")
+            finally:
+                await service.close()
+            assert password not in str(info.value)
+        service = RedisSessionService(good)
+        try:
+            session = await service.create_session(app_name="a", user_id="u")
+            async with service.lock_session(app_name="a", user_id="u", session_id=session.id):
+                raw_redis.acl_setuser(name, reset_passwords=True, passwords=["+changed"])
+                raw_redis.client_kill_filter(user=name)
+        finally:
+            await service.close()
+    finally:
+        raw_redis.acl_deluser(name)
+    assert "could not release run lease" in caplog.text
+    assert f"{name}:***@" in caplog.text  # the URL is in the log, redacted
+    for record in caplog.records:
+        assert password not in record.getMessage()
+    assert password not in caplog.text
+
+
+def test_timeouts_must_be_under_24_8_days() -> None:
+    # "timeouts finite and under 24.8 days"
+    base = f"redis://127.0.0.1:{_free_port()}/0?socket_timeout="
+    RedisSessionService(base + "2100000")  # 24.3 days
+    with pytest.raises(ConfigError, match="socket_timeout"):
+        RedisSessionService(base + "2200000")  # 25.5 days
