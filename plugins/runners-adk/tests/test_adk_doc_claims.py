@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 import sys
@@ -37,7 +38,7 @@ from runners_core import (
     hookimpl,
     session_service_from_url,
 )
-from runners_core.errors import ValidationError
+from runners_core.errors import ConfigError, ValidationError
 
 
 def get_weather(city: str) -> dict:
@@ -342,3 +343,34 @@ async def test_run_config_streaming_mode_reaches_the_adk_agent(tmp_path: Path):
     finally:
         await runner.close()
     assert seen == [("SSE", 7), ("NONE", 7)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "error", "named"),
+    [
+        (
+            "runners+postgresql://app:s3cret-pw@127.0.0.1:5432/test?pool_max=0",
+            ConfigError,
+            "pool_max",
+        ),
+        ("runners+redis://:s3cret-pw@127.0.0.1:6379/0?ttl=abc", ConfigError, "ttl"),
+        ("runners+sqlite:/sessions.db", ValidationError, "runners+sqlite:///app.db"),
+    ],
+)
+def test_a_mistyped_runners_url_is_a_typed_error_naming_it_without_the_password(
+    typed: str, error: type[Exception], named: str
+):
+    # What `adk api_server --session_service_uri ...` hands the registered factories.
+    registry = ServiceRegistry()
+    runners_adk.register_adk_services(registry)
+    for build in (
+        registry.create_session_service,
+        registry.create_memory_service,
+        lambda uri: runners_adk.artifact_service(uri),
+    ):
+        if "redis" in typed and build is not registry.create_session_service:
+            if build is not registry.create_memory_service:
+                continue  # runners-redis serves sessions and memory, no artifacts
+        with pytest.raises(error, match=re.escape(named)) as raised:
+            build(typed)
+        assert "s3cret" not in str(raised.value)
