@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 from runners_postgres import PostgresSessionService
+from runners_postgres.database import Database
 from runners_postgres.locking import held_lock
 from runners_postgres.settings import parse_url
 
@@ -16,6 +19,7 @@ from runners_core import Event, EventActions, session_service_from_url
 from runners_core.errors import BackendError, RetryableBackendError
 
 KEY = {"app_name": "app", "user_id": "u", "session_id": "s"}
+SECRET = "pw-not-shown"
 
 
 async def test_pool_timeout_bounds_a_wait_for_a_busy_loops_connection(
@@ -169,3 +173,44 @@ async def test_older_events_of_a_deleted_session_are_never_another_sessions(pg_u
             assert shown == [f"old{i}" for i in range(40)]
     finally:
         await service.close()
+
+
+@pytest.mark.parametrize(
+    "error", [psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure]
+)
+async def test_deadlocks_and_serialisation_failures_are_tried_three_times(
+    error: type[psycopg.Error],
+) -> None:
+    database = Database(parse_url(f"postgresql://postgres:{SECRET}@db/test"))
+    calls: list[int] = []
+
+    def failing(times: int) -> Callable[[Any], Awaitable[str]]:
+        async def operation(conn: Any) -> str:
+            calls.append(1)
+            if len(calls) <= times:
+                raise error("deadlock detected")
+            return "stored"
+
+        return operation
+
+    assert await database.run("appending an event", failing(2), conn=object()) == "stored"
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(BackendError) as caught:
+        await database.run("appending an event", failing(3), conn=object())
+    assert len(calls) == 3
+    assert "while appending an event" in str(caught.value) and SECRET not in str(caught.value)
+    calls.clear()
+    with pytest.raises(BackendError):  # anything else is not repeated
+        await database.run(
+            "appending an event", _raise(psycopg.errors.UniqueViolation, calls), conn=object()
+        )
+    assert len(calls) == 1
+
+
+def _raise(error: type[psycopg.Error], calls: list[int]) -> Callable[[Any], Awaitable[str]]:
+    async def operation(conn: Any) -> str:
+        calls.append(1)
+        raise error("no")
+
+    return operation
