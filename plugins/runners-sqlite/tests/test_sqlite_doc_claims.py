@@ -154,3 +154,25 @@ async def test_older_events_of_a_deleted_session_are_never_another_sessions(
     assert "Load it again" in str(caught.value)
     fresh = await sessions.get_session(**KEY)
     assert fresh is not None and [e.id for e in fresh.events] == [f"new{i}" for i in range(40)]
+
+
+async def test_a_full_disk_names_the_file_and_writes_nothing(
+    sessions: SqliteSessionService, db_path: Path
+) -> None:
+    session = await sessions.create_session(**KEY)
+    await sessions.append_event(session, Event(author="user", id="e1"))
+    # SQLITE_FULL, as a full disk gives it: the file may not grow past its current pages.
+    sessions.database.read_blocking(
+        "capping the file",
+        lambda conn: conn.execute(
+            "PRAGMA max_page_count = " + str(conn.execute("PRAGMA page_count").fetchone()[0])
+        ).fetchall(),
+    )
+    big = Event(author="user", id="e2", content=Content.from_text("x" * 200_000))
+    with pytest.raises(BackendError) as caught:
+        await sessions.append_event(session, big)
+    message = str(caught.value)
+    assert str(db_path) in message and "disk is full" in message
+    assert "nothing was written" in message and "Free some space" in message
+    loaded = await sessions.get_session(**KEY)
+    assert loaded is not None and [e.id for e in loaded.events] == ["e1"]
