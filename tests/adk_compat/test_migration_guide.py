@@ -12,10 +12,13 @@ import pytest
 
 import runners_core
 from runners_core import (
+    App,
     BaseAgent,
     Content,
     Event,
+    InMemoryRunner,
     InMemorySessionService,
+    RunConfig,
     Runner,
     session_service_from_url,
 )
@@ -124,3 +127,37 @@ class _Quiet(BaseAgent):
     async def _run_async_impl(self, ctx):
         return
         yield
+
+
+async def test_model_facing_settings_are_accepted_and_the_run_goes_on():
+    # "accepted so definitions carry over, but the kernel runs no model and does not act on
+    # them": an ADK App/RunConfig definition with these fields runs unchanged.
+    class Hello(BaseAgent):
+        async def _run_async_impl(self, ctx):
+            yield Event(author=self.name, content=Content.from_text("hello", role="model"))
+
+    app = App(
+        name="app",
+        root_agent=Hello(name="hello"),
+        resumability_config={"is_resumable": True},
+        events_compaction_config={"compaction_interval": 2, "overlap_size": 1},
+        context_cache_config={"cache_intervals": 5},
+    )
+    runner = InMemoryRunner(app=app, auto_create_session=True)
+    config = RunConfig(
+        speech_config={"voice_config": {"prebuilt_voice_config": {"voice_name": "Kore"}}},
+        response_modalities=["AUDIO"],
+        output_audio_transcription={},
+        input_audio_transcription={},
+    )
+    for _ in range(3):
+        events = [
+            e
+            async for e in runner.run_async(
+                user_id="u", session_id="s", new_message=Content.from_text("hi"), run_config=config
+            )
+        ]
+        assert [e.content.text for e in events] == ["hello"]
+    session = await runner.session_service.get_session(app_name="app", user_id="u", session_id="s")
+    assert len(session.events) == 6  # nothing compacted
+    await runner.close()
