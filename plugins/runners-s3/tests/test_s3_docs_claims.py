@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from runners_s3 import S3ArtifactService
 
 from runners_core import Part
@@ -154,3 +155,38 @@ async def test_store_errors_name_the_problem_and_the_fix(
     finally:
         await service.close()
     assert isinstance(info.value, RetryableBackendError) == retryable
+
+
+async def test_a_failed_multipart_upload_is_aborted_and_leaves_nothing_visible(
+    s3_url: str,
+) -> None:
+    # "An interrupted multipart upload is aborted when the process survives the failure",
+    # and "a load or listing never sees a version whose payload is incomplete".
+    five = 5 * 2**20
+    service = S3ArtifactService(f"{s3_url}&multipart_threshold={five}&part_size={five}")
+    sent: list[int] = []
+
+    def second_part_fails(params: dict, **kwargs: object) -> None:
+        sent.append(params["PartNumber"])
+        if params["PartNumber"] == 2:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")  # network gone
+
+    service._clients._session.register(  # type: ignore[attr-defined]
+        "before-parameter-build.s3.UploadPart", second_part_fails
+    )
+    big = Part.from_bytes(bytes(range(256)) * (11 * 2**20 // 256), "application/octet-stream")
+    try:
+        with pytest.raises(RetryableBackendError, match="cannot reach the S3 endpoint"):
+            await service.save_artifact(**AT, filename="big.bin", artifact=big)
+        assert 2 in sent, "the upload was not in parts: the test proves nothing"
+        async with service._clients.client("test") as client:  # type: ignore[attr-defined]
+            uploads = await client.list_multipart_uploads(Bucket=service.settings.bucket)
+        assert uploads.get("Uploads", []) == [], "the failed upload's parts were left behind"
+        assert await service.list_artifact_keys(**AT) == []
+        assert await service.load_artifact(**AT, filename="big.bin") is None
+        small = Part.from_bytes(b"after", "text/plain")
+        version = await service.save_artifact(**AT, filename="big.bin", artifact=small)
+        assert await service.list_versions(**AT, filename="big.bin") == [version]
+        assert await service.load_artifact(**AT, filename="big.bin") == small
+    finally:
+        await service.close()
