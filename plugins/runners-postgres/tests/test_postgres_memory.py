@@ -70,3 +70,10 @@ async def test_query_syntax_in_user_text_is_just_text(
 
 async def test_search_is_scoped_to_the_user(memory: PostgresMemoryService) -> None:
     assert await ids(memory, "park", user="bob") == []
+
+
+async def test_a_query_uses_its_first_32_distinct_words(memory: PostgresMemoryService) -> None:
+    fillers = [f"qqfiller{i}" for i in range(31)]
+    repeated = " ".join(fillers + fillers)  # repeats do not use up the 32
+    assert await ids(memory, f"{repeated} April") == ["tax"]  # the 32nd word counts
+    assert await ids(memory, " ".join([*fillers, "zzother", "April"])) == []  # the 33rd does not
