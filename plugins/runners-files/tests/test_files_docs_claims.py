@@ -95,3 +95,42 @@ async def test_a_file_system_without_hard_links_is_refused_saying_so(
     assert "local POSIX file system" in str(info.value)
     monkeypatch.undo()
     assert await service.list_artifact_keys(**AT) == []
+
+
+async def test_escaping_keeps_names_readable_and_escapes_only_what_the_doc_says(
+    tmp_path: Path,
+) -> None:
+    # "/ , % and a leading . or ~ are escaped as %XX; everything else is kept, non-ASCII
+    # included" (on a case-sensitive root).
+    service = FileArtifactService(tmp_path / "r")
+    names = {
+        "reports/q1.txt": "reports%2Fq1.txt",
+        "50%.txt": "50%25.txt",
+        ".hidden": "%2Ehidden",
+        "~tilde": "%7Etilde",
+        "a.b~c": "a.b~c",
+        "Grüße é.txt": "Grüße é.txt",
+    }
+    for name in names:
+        await service.save_artifact(**AT, filename=name, artifact=Part(text=name))
+    folder = tmp_path / "r/app/u/sessions/s"
+    assert sorted(os.listdir(folder)) == sorted(names.values())
+    assert sorted(await service.list_artifact_keys(**AT)) == sorted(names)
+    for name in names:
+        assert await service.load_artifact(**AT, filename=name) == Part(text=name)
+
+
+async def test_the_root_may_be_a_link_and_dot_entries_are_ignored(tmp_path: Path) -> None:
+    # "The root itself may be a link you set up"; "Entries starting with . (.DS_Store)
+    # are ignored".
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    service = FileArtifactService(tmp_path / "link")
+    await service.save_artifact(**AT, filename="a.txt", artifact=Part(text="a"))
+    assert (real / "app/u/sessions/s/a.txt/0.data").read_text() == "a"
+    for folder in (real, real / "app", real / "app/u/sessions/s", real / "app/u/sessions/s/a.txt"):
+        (folder / ".DS_Store").write_bytes(b"finder")
+    assert await service.list_artifact_keys(**AT) == ["a.txt"]
+    assert await service.list_versions(**AT, filename="a.txt") == [0]
+    assert await service.load_artifact(**AT, filename="a.txt") == Part(text="a")
