@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import subprocess
@@ -374,3 +375,42 @@ def test_a_mistyped_runners_url_is_a_typed_error_naming_it_without_the_password(
         with pytest.raises(error, match=re.escape(named)) as raised:
             build(typed)
         assert "s3cret" not in str(raised.value)
+
+
+async def test_run_live_stores_each_user_message_through_on_user_message_hooks(tmp_path: Path):
+    # docs/adk.md, run_live: "Our Runner stores each user message ... (with
+    # on_user_message hooks)"; the live model gets the stored version, not the original.
+    class Redact:
+        @hookimpl
+        def on_user_message(self, ctx, message):
+            if "secret" in message.text:
+                return Content.from_text("[redacted]")
+            return None
+
+    model = ScriptedLlm(script=["ok."])
+    runner = Runner.from_config(
+        LlmAgent(name="bot", model=model),
+        app_name="app",
+        session_service=f"sqlite:///{tmp_path / 'a.db'}",
+        auto_create_session=True,
+        plugins=[Redact()],
+    )
+    queue = LiveRequestQueue()
+    queue.send_content(Content.from_text("my secret is 42"))
+
+    async def consume() -> None:
+        async for event in runner.run_live(user_id="u", session_id="s", live_request_queue=queue):
+            if event.content and event.content.text == "ok.":
+                queue.close()
+
+    try:
+        await asyncio.wait_for(consume(), timeout=60)
+        session = await runner.session_service.get_session(
+            app_name="app", user_id="u", session_id="s"
+        )
+        user = [e.content.text for e in session.events if e.author == "user"]
+        assert user == ["[redacted]"]
+        sent = [p.text for request in model.requests for c in request.contents for p in c.parts]
+        assert sent == ["[redacted]"]
+    finally:
+        await runner.close()
