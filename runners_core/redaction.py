@@ -24,7 +24,9 @@ MASK = "***"
 
 # Option names whose values are secrets (query options, key=value pairs, settings).
 _SECRET_NAME = re.compile(
-    r"passw(or)?d|\bpwd\b|secret|token|credential|api_?key|access_?key|private_?key",
+    r"passw(or)?d|\bpwd\b|secret|token|credential|api_?key|access_?key|private_?key"
+    # 'key' as a word of the name: key, signing_key, DB_KEY (not monkey, keyboard).
+    r"|(?<![a-z])key(?![a-z])",
     re.IGNORECASE,
 )
 # A URL starts at its scheme and runs to whitespace or a closing quote/bracket.

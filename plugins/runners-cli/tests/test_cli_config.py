@@ -109,3 +109,22 @@ def test_a_broken_pyproject_is_one_line(cli: Invoke, isolated: Path) -> None:
     result = cli("config")
     assert result.exit_code == 1
     assert "is not valid TOML" in one_line_error(result.stderr)
+
+
+def test_secret_named_plugin_settings_are_masked(cli: Invoke, isolated: Path) -> None:
+    """docs/cli.md: settings whose name contains password, secret, token or key show as ***."""
+    (isolated / "pyproject.toml").write_text(
+        "[tool.runners_core.plugins.vault]\n"
+        'api_key = "Sekr1tK1"\nauth_token = "Sekr1tT2"\nclient_secret = "Sekr1tS3"\n'
+        'DB_PASSWORD = "Sekr1tP4"\nregion = "eu-west-1"\n'
+        '[tool.runners_core.plugins.vault.nested]\nsigning_key = "Sekr1tN5"\n'
+    )
+    env = {"RUNNERS_CORE_SESSION_SERVICE": "memory://", "RUNNERS_CORE_PLUGINS": ""}
+    for args in (("config", "--json"), ("config",), ("doctor",)):
+        result = cli(*args, env=env)
+        assert "Sekr1t" not in result.stdout + result.stderr, (args, result.output)
+    shown = json.loads(cli("config", "--json", env=env).stdout)["plugin_settings"]["vault"]
+    assert shown["region"] == "eu-west-1"
+    for name in ("api_key", "auth_token", "client_secret", "DB_PASSWORD"):
+        assert shown[name] == "***", name
+    assert shown["nested"] == {"signing_key": "***"}

@@ -200,3 +200,40 @@ def test_config_runs_in_strict_mode_with_a_broken_plugin(
     # Commands that use the plugins refuse, naming why.
     ran = cli("sessions", "list", "--app", "shop", "--json")
     assert ran.exit_code == 1 and "strict mode is on" in ran.stderr
+
+
+SHADOWING = """
+import typer
+from runners_core import hookimpl
+
+@hookimpl
+def register_commands(cli):
+    @cli.command("config")
+    def config() -> None:
+        '''A plugin's own config command.'''
+        typer.echo("plugin config ran")
+
+    @cli.command("shadowtest")
+    def shadowtest() -> None:
+        '''Not built in: reachable.'''
+        typer.echo("plugin shadowtest ran")
+"""
+
+
+def test_a_builtin_command_wins_over_a_plugin_command_of_the_same_name(
+    isolated: Path, tmp_path: Path
+) -> None:
+    env = pythonpath(dist_site(tmp_path, "shadow", SHADOWING))
+    help_text = run_cli("--help", cwd=isolated, env=env)
+    assert help_text.returncode == 0, help_text.stderr
+    assert "shadowtest" in help_text.stdout
+    assert (
+        "warning: a plugin's command 'config' is ignored: 'runners config' is built in"
+        in help_text.stderr
+    )
+    # A plugin command is loaded when the name is not built in; it must not replace 'config'.
+    own = run_cli("shadowtest", cwd=isolated, env=env)
+    assert own.returncode == 0 and own.stdout.strip() == "plugin shadowtest ran", own.stderr
+    builtin = run_cli("config", "--json", cwd=isolated, env=env)
+    assert builtin.returncode == 0, builtin.stderr
+    assert "plugin config ran" not in builtin.stdout and "settings" in json.loads(builtin.stdout)

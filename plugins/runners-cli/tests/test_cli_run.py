@@ -353,3 +353,27 @@ def test_a_chat_on_a_terminal_ends_cleanly(isolated: Path, key: str, name: str) 
     screen = term.expect(r"session tty saved")
     assert term.wait() == 0, f"{name}: {screen}"
     assert "Traceback" not in term.output
+
+
+def test_history_shows_the_last_six_events_by_default_and_history_n_sets_it(
+    cli: Invoke, isolated: Path
+) -> None:
+    url = f"sqlite:///{isolated / 'h.db'}"
+    backends = ["--session-service", url, "--memory-service", "memory://"]
+    backends += ["--artifact-service", "memory://"]
+    for index in range(4):
+        done = cli("run", ASSISTANT, "-m", f"hello {index}", "--session", "h", *backends)
+        assert done.exit_code == 0, done.output
+    shown = cli("run", ASSISTANT, "-m", "again", "--session", "h", *backends).stdout
+    earlier = shown.split("earlier in this session:", 1)[1].split("you: again", 1)[0]
+    assert [f"you: hello {i}" in earlier for i in range(4)] == [False, True, True, True]
+    two = cli("run", ASSISTANT, "-m", "more", "--session", "h", "--history", "2", *backends)
+    earlier = two.stdout.split("earlier in this session:", 1)[1].split("you: more", 1)[0]
+    assert "you: again" in earlier and "hello 3" not in earlier
+
+
+def test_version_prints_the_runners_core_version(cli: Invoke) -> None:
+    from runners_core import __version__
+
+    done = cli("--version")
+    assert done.exit_code == 0 and __version__ in done.stdout
