@@ -15,8 +15,14 @@ from runners_postgres.database import Database
 from runners_postgres.locking import held_lock
 from runners_postgres.settings import parse_url
 
-from runners_core import Event, EventActions, session_service_from_url
-from runners_core.errors import BackendError, RetryableBackendError
+from runners_core import (
+    Event,
+    EventActions,
+    Part,
+    artifact_service_from_url,
+    session_service_from_url,
+)
+from runners_core.errors import BackendError, RetryableBackendError, ValidationError
 
 KEY = {"app_name": "app", "user_id": "u", "session_id": "s"}
 SECRET = "pw-not-shown"
@@ -214,3 +220,15 @@ def _raise(error: type[psycopg.Error], calls: list[int]) -> Callable[[Any], Awai
         raise error("no")
 
     return operation
+
+
+async def test_max_artifact_bytes_is_a_keyword_through_the_factory(pg_url: str) -> None:
+    service = artifact_service_from_url(pg_url, max_artifact_bytes=10)
+    try:
+        save = {"app_name": "app", "user_id": "u", "session_id": "s", "filename": "f"}
+        assert await service.save_artifact(**save, artifact=Part(text="x" * 10)) == 0
+        with pytest.raises(ValidationError, match="max_artifact_bytes"):
+            await service.save_artifact(**save, artifact=Part(text="x" * 11))
+        assert await service.list_versions(**save) == [0]
+    finally:
+        await service.close()
