@@ -377,3 +377,56 @@ def test_timeouts_must_be_under_24_8_days() -> None:
     RedisSessionService(base + "2100000")  # 24.3 days
     with pytest.raises(ConfigError, match="socket_timeout"):
         RedisSessionService(base + "2200000")  # 25.5 days
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+async def test_redis_py_options_reach_the_server(
+    make_url: Callable[..., str], raw_redis: redis.Redis, protocol: int
+) -> None:
+    # redis-py's options are "passed to redis-py unchanged": client_name is what the
+    # server sees, and protocol=3 (RESP3) serves every call as RESP2 does.
+    name = f"runners-test-{secrets.token_hex(4)}"
+    url = make_url(protocol=protocol, client_name=name)
+    sessions, memory = RedisSessionService(url), RedisMemoryService(url)
+    try:
+        session = await sessions.create_session(app_name="a", user_id="u", state={"app:y": 1})
+        async with sessions.lock_session(app_name="a", user_id="u", session_id=session.id):
+            text = Content.from_text("hello dogs", role="user")
+            event = Event(author="user", invocation_id="i", content=text)
+            event.actions.state_delta["x"] = 2
+            await sessions.append_event(session, event)
+        loaded = await sessions.get_session(app_name="a", user_id="u", session_id=session.id)
+        assert loaded is not None and loaded.state == {"x": 2, "app:y": 1}
+        assert [e.id for e in loaded.events] == [event.id]
+        listed = await sessions.list_sessions(app_name="a", user_id="u")
+        assert [s.id for s in listed.sessions] == [session.id]
+        await memory.add_session_to_memory(loaded)
+        found = await memory.search_memory(app_name="a", user_id="u", query="dogs")
+        assert [m.id for m in found.memories] == [event.id]
+        seen = [c for c in raw_redis.client_list() if c["name"] == name]
+        assert seen and all(c["resp"] == str(protocol) for c in seen)
+    finally:
+        await sessions.close()
+        await memory.close()
+
+
+async def test_the_path_is_the_database_number(small_server: str) -> None:
+    # "The path is the database number (default 0)."
+    client = redis.Redis.from_url(small_server, decode_responses=True)
+    prefix = f"db{secrets.token_hex(3)}"
+    service = RedisSessionService(f"{small_server[: -len('/0')]}/3?prefix={prefix}")
+    try:
+        session = await service.create_session(app_name="a", user_id="u")
+    finally:
+        await service.close()
+    try:
+        db3 = redis.Redis.from_url(small_server[: -len("/0")] + "/3", decode_responses=True)
+        assert not client.exists(f"{prefix}/session/a/u/{session.id}/meta")
+        assert db3.exists(f"{prefix}/session/a/u/{session.id}/meta")
+        for key in db3.scan_iter(match=f"{prefix}/*"):
+            db3.delete(key)
+        db3.close()
+    finally:
+        for key in client.scan_iter(match=f"{prefix}/*"):
+            client.delete(key)
+        client.close()
