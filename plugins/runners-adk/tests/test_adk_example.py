@@ -41,3 +41,35 @@ def test_an_object_no_plugin_adapts_is_refused_with_the_fix():
 
     with pytest.raises(ValidationError, match="runners-adk for google.adk agents"):
         Runner(app_name="app", agent=object(), session_service=InMemorySessionService())
+
+
+@pytest.mark.parametrize(
+    ("env", "model"),
+    [
+        ({}, "scripted-weather"),
+        ({"GOOGLE_API_KEY": "k"}, "gemini-2.5-flash"),
+        ({"GOOGLE_API_KEY": "k", "RUNNERS_EXAMPLE_MODEL": "gemini-2.5-pro"}, "gemini-2.5-pro"),
+    ],
+)
+def test_the_example_uses_gemini_when_google_api_key_is_set(env: dict[str, str], model: str):
+    # docs/adk.md: scripted model with no key, Gemini when GOOGLE_API_KEY is set (the
+    # model is only named here: nothing is sent).
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"GOOGLE_API_KEY", "RUNNERS_EXAMPLE_MODEL"}
+    }
+    path = str(REPO / "examples" / "adk_weather.py")
+    probe = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('adk_weather', {path!r})\n"
+        "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\n"
+        "m = mod.root_agent.model\n"
+        "print(m if isinstance(m, str) else m.model)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == model
