@@ -189,3 +189,54 @@ def test_relative_local_paths_in_the_file_count_from_its_folder(tmp_path):
         environ={"RUNNERS_CORE_SESSION_SERVICE": "sqlite:///here.db"}, pyproject=pyproject
     )
     assert from_env.session_service == "sqlite:///here.db"
+
+
+def test_busy_timeout_limit_is_2147483_seconds_and_errors_name_the_file(tmp_path):
+    """docs/configuration.md: finite, at most 2147483; errors name the setting and the file."""
+    pyproject = write(tmp_path / "pyproject.toml", "[tool.runners_core]\nbusy_timeout = 2147483\n")
+    assert load_config(environ={}, pyproject=pyproject).busy_timeout == 2147483
+    pyproject = write(tmp_path / "pyproject.toml", "[tool.runners_core]\nbusy_timeout = 2147484\n")
+    with pytest.raises(ConfigError, match="busy_timeout") as info:
+        load_config(environ={}, pyproject=pyproject)
+    assert str(pyproject) in str(info.value)
+    pyproject = write(tmp_path / "pyproject.toml", '[tool.runners_core]\nstrict = "yes"\n')
+    with pytest.raises(ConfigError, match="strict") as info:
+        load_config(environ={}, pyproject=pyproject)
+    assert str(pyproject) in str(info.value)
+
+
+def test_malformed_toml_gives_the_position(tmp_path):
+    pyproject = write(tmp_path / "pyproject.toml", 'x = 1\n[tool.runners_core\nplugins = ["a"]\n')
+    with pytest.raises(ConfigError, match=r"at line 2, column \d+"):
+        load_config(environ={}, pyproject=pyproject)
+
+
+def test_plugin_lists_from_the_environment_are_comma_lists(tmp_path):
+    nowhere = tmp_path / "nowhere"
+    environ = {"RUNNERS_CORE_PLUGINS": "sqlite, redact", "RUNNERS_CORE_DISABLE_PLUGINS": "a,b"}
+    config = load_config(environ=environ, search_from=nowhere)
+    assert config.plugins == ["sqlite", "redact"] and config.disable == ["a", "b"]
+    assert load_config(environ={"RUNNERS_CORE_PLUGINS": ""}, search_from=nowhere).plugins == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "refused", "accepted"),
+    [
+        ("session_idle_days", 0, 0.5),
+        ("max_events_per_session", 0, 1),
+        ("artifact_versions", 0, 1),
+        ("memory_days", 0, 0.5),
+        ("batch_size", 0, 1),
+        ("batch_size", 10001, 10000),
+        ("trimmed_events", "archive", "memory"),
+    ],
+)
+def test_retention_settings_ranges(setting, refused, accepted):
+    from runners_core.retention import RetentionPolicy
+
+    assert getattr(RetentionPolicy.parse({setting: accepted}), setting) == accepted
+    with pytest.raises(ConfigError, match=rf"retention\] is invalid: {setting}"):
+        RetentionPolicy.parse({setting: refused})
+    defaults = RetentionPolicy.parse({})
+    assert defaults.batch_size == 200 and defaults.trimmed_events == "drop"
+    assert defaults.session_idle_days is None and defaults.memory_days is None
