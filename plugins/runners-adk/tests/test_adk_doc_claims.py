@@ -20,7 +20,7 @@ import psycopg
 import pytest
 import runners_adk
 import runners_adk.cache
-from google.adk.agents import LlmAgent
+from google.adk.agents import LlmAgent, LoopAgent, ParallelAgent
 from google.adk.agents.invocation_context import LlmCallsLimitExceededError
 from google.adk.cli.service_registry import ServiceRegistry
 from google.adk.events.event import Event as AdkEvent
@@ -412,5 +412,43 @@ async def test_run_live_stores_each_user_message_through_on_user_message_hooks(t
         assert user == ["[redacted]"]
         sent = [p.text for request in model.requests for c in request.contents for p in c.parts]
         assert sent == ["[redacted]"]
+    finally:
+        await runner.close()
+
+
+@pytest.mark.filterwarnings("ignore:(Parallel|Loop)Agent is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("kind", ["parallel", "loop"])
+async def test_parallel_and_loop_agents_run_directly(tmp_path: Path, kind: str):
+    # docs/adk.md: SequentialAgent/ParallelAgent/LoopAgent run directly (agent.run_async),
+    # every event stored, node_info.path left empty.
+    def llm(name: str, text: str) -> LlmAgent:
+        return LlmAgent(name=name, model=ScriptedLlm(script=[text], loop=True))
+
+    if kind == "parallel":
+        root = ParallelAgent(name="both", sub_agents=[llm("a", "from a"), llm("b", "from b")])
+        expected = {("a", "from a"), ("b", "from b")}
+    else:
+        root = LoopAgent(name="again", max_iterations=2, sub_agents=[llm("a", "from a")])
+        expected = {("a", "from a")}
+    runner = Runner.from_config(
+        root,
+        app_name="app",
+        session_service=f"sqlite:///{tmp_path / 'a.db'}",
+        auto_create_session=True,
+    )
+    try:
+        events = [
+            e
+            async for e in runner.run_async(
+                user_id="u", session_id="s", new_message=Content.from_text("go")
+            )
+        ]
+        said = [(e.author, e.content.text) for e in events if e.content]
+        assert set(said) == expected and len(said) == 2
+        assert all(e.node_info is None or not e.node_info.path for e in events)
+        session = await runner.session_service.get_session(
+            app_name="app", user_id="u", session_id="s"
+        )
+        assert [e.id for e in session.events[1:]] == [e.id for e in events]
     finally:
         await runner.close()
