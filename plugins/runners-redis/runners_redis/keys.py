@@ -1,9 +1,13 @@
 """The key layout: every Redis key and index member this package writes.
 
-Keys are ``/``-separated. Identifiers (``runners_core.identifiers``) and the
-prefix never contain ``/``, and each segment sits at a fixed position after a
-fixed type word, so two different (app, user, session) triples can never map to
-the same key even though ids may contain ``:``.
+Keys are ``/``-separated. User and session ids (``runners_core.identifiers``) and the
+prefix never contain ``/``; an app name may (``/``-separated segments, as Vertex resource
+names). Session, lock and state keys end in a fixed number of single-segment parts after
+the app, so two different (app, user, session) triples never map to the same key even
+though ids may contain ``:``. Memory keys end in one part (``records``) or two (``t/<word>``,
+``s/<session>``), so there the app is written as one segment, its ``/`` as ``|`` (a
+character no identifier has): otherwise app ``x/y`` with user ``t`` would share its
+``records`` key with the posting of the word ``records`` of app ``x``, user ``y``.
 
 Members of the per-app session index are ``user#session``: ``#`` sorts below
 every character an identifier may contain, so the index's byte order equals
@@ -58,16 +62,16 @@ class KeySpace:
 
     def memory_base(self, app_name: str, user_id: str) -> str:
         """Memory keys start with this: ``records`` (hash), ``t/<word>``, ``s/<session>``."""
-        return f"{self.prefix}/memory/{app_name}/{user_id}/"
+        return f"{self.prefix}/memory/{memory_app(app_name)}/{user_id}/"
 
     def memory_records_pattern(self, app_name: str) -> str:
         """A SCAN pattern for every user's ``records`` hash of one app (may over-match:
         check candidates with :meth:`memory_records_user`)."""
-        return _glob_escape(f"{self.prefix}/memory/{app_name}/") + "*/records"
+        return _glob_escape(f"{self.prefix}/memory/{memory_app(app_name)}/") + "*/records"
 
     def memory_records_user(self, app_name: str, key: str) -> str | None:
         """The user whose ``records`` hash *key* is, or None if it is another key."""
-        head, tail = f"{self.prefix}/memory/{app_name}/", "/records"
+        head, tail = f"{self.prefix}/memory/{memory_app(app_name)}/", "/records"
         if not (key.startswith(head) and key.endswith(tail)):
             return None
         user = key[len(head) : -len(tail)]
@@ -76,6 +80,11 @@ class KeySpace:
     def pattern(self) -> str:
         """A SCAN pattern matching every key under this prefix."""
         return _glob_escape(self.prefix) + "/*"
+
+
+def memory_app(app_name: str) -> str:
+    """*app_name* as the one key segment of memory keys (see the module's docstring)."""
+    return app_name.replace("/", "|")
 
 
 def index_member(user_id: str, session_id: str) -> str:

@@ -430,3 +430,34 @@ async def test_the_path_is_the_database_number(small_server: str) -> None:
         for key in client.scan_iter(match=f"{prefix}/*"):
             client.delete(key)
         client.close()
+
+
+@pytest.mark.parametrize("first", ["x", "x/y"])
+async def test_memory_of_apps_with_slashes_never_shares_a_key(
+    memory: RedisMemoryService, raw_redis: redis.Redis, prefix: str, first: str
+) -> None:
+    # "two different triples can never produce the same key", also for app names with
+    # '/'-separated segments: app "x", user "y" with the word and session "records" and
+    # app "x/y", users "t" and "s" used to share keys (WRONGTYPE for whoever came second).
+    scopes = [("x", "y"), ("x/y", "t"), ("x/y", "s")]
+    if first == "x/y":
+        scopes.reverse()
+    for n, (app, user) in enumerate(scopes):
+        text = Content.from_text(f"my records {app} {user}", role="user")
+        event = Event(id=f"m{n}", author="user", content=text)
+        await memory.add_events_to_memory(
+            app_name=app, user_id=user, events=[event], session_id="records"
+        )
+    for n, (app, user) in enumerate(scopes):
+        found = await memory.search_memory(app_name=app, user_id=user, query="records")
+        assert [m.id for m in found.memories] == [f"m{n}"], (app, user)
+    keys = set(raw_redis.scan_iter(match=f"{prefix}/memory/*"))
+    assert f"{prefix}/memory/x|y/t/records" in keys and f"{prefix}/memory/x/y/t/records" in keys
+    # Listing an app (export, retention) sees its own users only.
+    for app, users in (("x/y", ["s", "t"]), ("x", ["y"])):
+        listed, _ = await memory.list_memories(app_name=app)
+        assert sorted(user for user, _ in listed) == users
+    await memory.delete_memory(app_name="x", user_id="y")
+    for app, user in scopes:
+        found = await memory.search_memory(app_name=app, user_id=user, query="records")
+        assert (found.memories == []) == ((app, user) == ("x", "y"))
