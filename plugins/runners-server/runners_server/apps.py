@@ -98,6 +98,12 @@ def load_apps(settings: ServerSettings, *, config: Config | None = None) -> Apps
         return service
 
     sessions, memory, artifacts = build("session"), build("memory"), build("artifact")
+    # The server's --session-busy / --busy-timeout win over the configuration, for every
+    # route: /run and /run_sse pass them per request, /run_live uses the runner's own.
+    session_busy = settings.session_busy or config.session_busy
+    busy_timeout = (
+        settings.busy_timeout if settings.busy_timeout is not None else config.busy_timeout
+    )
     runners: dict[str, Runner] = {}
     for name, agent in agents:
         if name in runners:
@@ -111,8 +117,8 @@ def load_apps(settings: ServerSettings, *, config: Config | None = None) -> Apps
             session_service=sessions,
             memory_service=memory,
             artifact_service=artifacts,
-            session_busy=config.session_busy,
-            busy_timeout=config.busy_timeout,
+            session_busy=session_busy,
+            busy_timeout=busy_timeout,
             plugin_manager=loaded,
         )
     return Apps(
@@ -120,10 +126,8 @@ def load_apps(settings: ServerSettings, *, config: Config | None = None) -> Apps
         session_service=sessions,
         memory_service=memory,
         artifact_service=artifacts,
-        session_busy=settings.session_busy or config.session_busy,
-        busy_timeout=settings.busy_timeout
-        if settings.busy_timeout is not None
-        else config.busy_timeout,
+        session_busy=session_busy,
+        busy_timeout=busy_timeout,
         _owned=owned,
     )
 

@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from runners_core import hookimpl
 
@@ -179,3 +180,29 @@ def test_run_live_websocket(make_app, live_server, h):
         except Exception:
             pass
         assert ws.close_code == 1002
+
+
+@pytest.mark.parametrize("option", [{"session_busy": "reject"}, {"busy_timeout": 0.2}])
+def test_run_live_on_a_busy_session_closes_with_1013(make_app, live_server, h, option):
+    """The server's --session-busy / --busy-timeout apply to /run_live too (close code 1013)."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    settings = h.settings_for(**option)
+    live_agent = str(__import__("pathlib").Path(__file__).parents[3] / "examples" / "live_echo.py")
+    settings.agents.append(f"{live_agent}:root_agent")
+    from runners_server import create_app
+
+    server = live_server(create_app(settings))
+    with server.client() as client:
+        h.create_session(client, "live_echo", "u1", "s1")
+    url = server.url.replace("http", "ws") + "/run_live?app_name=live_echo&user_id=u1&session_id=s1"
+    with connect(url) as first:
+        # The first live run holds the session: prove it is running before the second comes.
+        first.send(json.dumps({"content": {"role": "user", "parts": [{"text": "hi"}]}}))
+        first.send(json.dumps({"activityEnd": {}}))
+        assert json.loads(first.recv(timeout=10))["author"]
+        with connect(url) as second, pytest.raises(ConnectionClosed) as closed:
+            second.recv(timeout=10)
+        assert closed.value.rcvd.code == 1013
+        first.send(json.dumps({"close": True}))
