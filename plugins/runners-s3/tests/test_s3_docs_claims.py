@@ -190,3 +190,22 @@ async def test_a_failed_multipart_upload_is_aborted_and_leaves_nothing_visible(
         assert await service.load_artifact(**AT, filename="big.bin") == small
     finally:
         await service.close()
+
+
+async def test_app_names_with_slashes_stay_one_key_segment(service: S3ArtifactService) -> None:
+    # "Each app name, user id, session id and artifact name is one key segment, escaped as
+    # in files.md": app "x/y" with user "u" never meets app "x" with user "y".
+    await service.save_artifact(
+        app_name="x/y", user_id="u", session_id="s", filename="a", artifact=Part(text="xy")
+    )
+    await service.save_artifact(
+        app_name="x", user_id="y", session_id="s", filename="a", artifact=Part(text="x")
+    )
+    keys = await _keys(service)
+    assert "art/x%2Fy/u/sessions/s/a/0.data" in keys and "art/x/y/sessions/s/a/0.data" in keys
+    for app, user, text in (("x/y", "u", "xy"), ("x", "y", "x")):
+        at = {"app_name": app, "user_id": user, "session_id": "s"}
+        assert await service.list_artifact_keys(**at) == ["a"]
+        assert await service.load_artifact(**at, filename="a") == Part(text=text)
+    await service.delete_artifact(app_name="x", user_id="y", session_id="s", filename="a")
+    assert await service.load_artifact(app_name="x/y", user_id="u", session_id="s", filename="a")
