@@ -10,6 +10,7 @@ invisible under another user (or app), on one shared SQLite store per kind.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -248,3 +249,33 @@ def test_users_and_apps_scope_every_route_without_auth(shared_store, h):
         "note.txt",
         "user:profile.txt",
     ]
+
+
+def test_an_invocation_id_replays_only_within_its_own_session(shared_store, h):
+    """Reusing another user's (or app's) invocationId runs afresh: it never replays theirs."""
+    client = shared_store
+    for app, user in (("saver", "alice"), ("saver", "bob"), ("echo", "alice")):
+        h.create_session(client, app, user, "s1")
+
+    def run(app: str, user: str, text: str) -> tuple[list, dict]:
+        response = client.post(
+            "/run",
+            json={
+                "appName": app,
+                "userId": user,
+                "sessionId": "s1",
+                "invocationId": "e-shared-id",
+                "newMessage": h.message(text),
+            },
+        )
+        assert response.status_code == 200, response.text
+        return response.json(), response.headers
+
+    first, _ = run("saver", "alice", "secret plans")
+    again, headers = run("saver", "alice", "ignored")
+    assert again == first and headers["X-Runners-Replayed"] == "true"
+    for app, user in (("saver", "bob"), ("echo", "alice")):
+        events, headers = run(app, user, "mine")
+        assert "X-Runners-Replayed" not in headers
+        assert "secret" not in json.dumps(events)
+        assert [e["id"] for e in events] != [e["id"] for e in first]

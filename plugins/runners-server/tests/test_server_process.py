@@ -357,6 +357,7 @@ def test_agents_dir_serves_every_app_folder(serve, tmp_path, h):
         (["--agent", "{saver}", "--app", "one"], "--app one renames a single agent"),
         (["--agents-dir", "nowhere"], "agents folder nowhere does not exist"),
         (["--session-busy", "later"], "--session-busy must be 'wait' or 'reject'"),
+        (["--workers", "2", "--reload"], "--reload runs one process; drop --workers or --reload"),
     ],
 )
 def test_bad_options_are_refused_before_listening(tmp_path, h, args, expected):
