@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from runners_files import FileArtifactService, parse_url
 from runners_files import tree as files_tree
@@ -134,3 +140,72 @@ async def test_the_root_may_be_a_link_and_dot_entries_are_ignored(tmp_path: Path
     assert await service.list_artifact_keys(**AT) == ["a.txt"]
     assert await service.list_versions(**AT, filename="a.txt") == [0]
     assert await service.load_artifact(**AT, filename="a.txt") == Part(text="a")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def runners_serve(*args: str, cwd: Path) -> Iterator[str]:
+    """A real ``runners serve`` process in *cwd* (its pyproject.toml applies); its URL."""
+    port = _free_port()
+    log_path = cwd / f"serve-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNERS_CORE_")}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(RUNNERS), "serve", *args, "--port", str(port), "--log-level", "warning"],
+            cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"runners serve exited: {log_path.read_text()}"
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "runners serve did not come up"
+            time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def note_through_the_api(url: str, session: str, text: str) -> dict:
+    """Run the example assistant's "note" command over HTTP; the stored notes.md."""
+    with httpx.Client(base_url=url, timeout=60) as client:
+        created = client.post("/apps/assistant/users/u1/sessions", json={"sessionId": session})
+        assert created.status_code == 200, created.text
+        body = {
+            "appName": "assistant", "userId": "u1", "sessionId": session,
+            "newMessage": {"role": "user", "parts": [{"text": f"note {text}"}]},
+        }  # fmt: skip
+        ran = client.post("/run", json=body)
+        assert ran.status_code == 200, ran.text
+        notes = client.get(f"/apps/assistant/users/u1/sessions/{session}/artifacts/notes.md")
+        assert notes.status_code == 200, notes.text
+        return notes.json()
+
+
+def test_a_real_runners_serve_keeps_artifacts_under_the_project(tmp_path: Path) -> None:
+    # "The URL works wherever a service URL does: ... runners serve": the real command,
+    # configured by pyproject.toml, with the relative root counted from its folder.
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.runners_core]\nartifact_service = "file://.runners/artifacts"\n'
+    )
+    agent = f"{REPO / 'examples' / 'assistant.py'}:root_agent"
+    with runners_serve(agent, "--session-service", "memory://", cwd=tmp_path) as url:
+        notes = note_through_the_api(url, "srv1", "served milk")
+    assert "served milk" in notes["text"]
+    stored = tmp_path / ".runners/artifacts/assistant/u1/sessions/srv1/notes.md/0.data"
+    assert "served milk" in stored.read_text()

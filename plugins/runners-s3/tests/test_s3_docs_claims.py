@@ -6,10 +6,19 @@ request with one S3 error, so botocore parses real responses as it would from a 
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from runners_s3 import S3ArtifactService
@@ -18,6 +27,8 @@ from runners_core import Part
 from runners_core.errors import BackendError, ConfigError, RetryableBackendError, ValidationError
 
 AT = {"app_name": "app", "user_id": "u", "session_id": "s"}
+REPO = Path(__file__).resolve().parents[3]
+RUNNERS = Path(sys.executable).with_name("runners")
 
 
 @pytest.fixture
@@ -209,3 +220,78 @@ async def test_app_names_with_slashes_stay_one_key_segment(service: S3ArtifactSe
         assert await service.load_artifact(**at, filename="a") == Part(text=text)
     await service.delete_artifact(app_name="x", user_id="y", session_id="s", filename="a")
     assert await service.load_artifact(app_name="x/y", user_id="u", session_id="s", filename="a")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def runners_serve(*args: str, cwd: Path) -> Iterator[str]:
+    """A real ``runners serve`` process in *cwd* (its pyproject.toml applies); its URL."""
+    port = _free_port()
+    log_path = cwd / f"serve-{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNERS_CORE_")}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(RUNNERS), "serve", *args, "--port", str(port), "--log-level", "warning"],
+            cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"runners serve exited: {log_path.read_text()}"
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "runners serve did not come up"
+            time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def note_through_the_api(url: str, session: str, text: str) -> dict:
+    """Run the example assistant's "note" command over HTTP; the stored notes.md."""
+    with httpx.Client(base_url=url, timeout=60) as client:
+        created = client.post("/apps/assistant/users/u1/sessions", json={"sessionId": session})
+        assert created.status_code == 200, created.text
+        body = {
+            "appName": "assistant", "userId": "u1", "sessionId": session,
+            "newMessage": {"role": "user", "parts": [{"text": f"note {text}"}]},
+        }  # fmt: skip
+        ran = client.post("/run", json=body)
+        assert ran.status_code == 200, ran.text
+        notes = client.get(f"/apps/assistant/users/u1/sessions/{session}/artifacts/notes.md")
+        assert notes.status_code == 200, notes.text
+        return notes.json()
+
+
+async def test_a_real_runners_serve_keeps_artifacts_in_s3(s3_url: str, tmp_path: Path) -> None:
+    # "The URL works wherever a service URL does: ... runners serve": the real command,
+    # configured by pyproject.toml, credentials from the environment.
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.runners_core]\nartifact_service = "{s3_url}"\n'
+    )
+    agent = f"{REPO / 'examples' / 'assistant.py'}:root_agent"
+    with runners_serve(agent, "--session-service", "memory://", cwd=tmp_path) as url:
+        notes = note_through_the_api(url, "srv1", "served milk")
+    assert "served milk" in notes["text"]
+    service = S3ArtifactService(s3_url)
+    try:
+        part = await service.load_artifact(
+            app_name="assistant", user_id="u1", session_id="srv1", filename="notes.md"
+        )
+    finally:
+        await service.close()
+    assert part is not None and "served milk" in (part.text or "")
