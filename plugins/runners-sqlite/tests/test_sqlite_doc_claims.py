@@ -6,6 +6,7 @@ asks for is what the open database actually does.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -176,3 +177,19 @@ async def test_a_full_disk_names_the_file_and_writes_nothing(
     assert "nothing was written" in message and "Free some space" in message
     loaded = await sessions.get_session(**KEY)
     assert loaded is not None and [e.id for e in loaded.events] == ["e1"]
+
+
+async def test_an_old_sqlite_is_refused_naming_both_versions(
+    db_url: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    service = SqliteSessionService(db_url)
+    try:
+        with pytest.raises(BackendError) as caught:
+            await service.create_session(**KEY)
+    finally:
+        await service.close()
+    message = str(caught.value)
+    assert "needs SQLite 3.35.0 or newer" in message and "uses 3.34.1" in message
+    assert not await asyncio.to_thread(db_path.exists)  # refused before anything was created
