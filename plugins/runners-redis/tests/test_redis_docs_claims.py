@@ -461,3 +461,28 @@ async def test_memory_of_apps_with_slashes_never_shares_a_key(
     for app, user in scopes:
         found = await memory.search_memory(app_name=app, user_id=user, query="records")
         assert (found.memories == []) == ((app, user) == ("x", "y"))
+
+
+async def test_memory_never_expires_and_takes_the_sessions_url(
+    make_url: Callable[..., str], raw_redis: redis.Redis, prefix: str
+) -> None:
+    # "ttl ... Sessions only", "lease ... Sessions only"; "App and user state never expire,
+    # and neither does memory": one URL with ttl and lease serves both services.
+    url = make_url(ttl=30, lease=1)
+    memory = RedisMemoryService(url)
+    sessions = RedisSessionService(url)
+    try:
+        text = Content.from_text("kept forever", role="user")
+        session = await sessions.create_session(
+            app_name="a", user_id="u", state={"app:g": 1, "user:h": 2}
+        )
+        await memory.add_events_to_memory(
+            app_name="a", user_id="u", events=[Event(id="m0", author="user", content=text)]
+        )
+    finally:
+        await memory.close()
+        await sessions.close()
+    memory_keys = list(raw_redis.scan_iter(match=f"{prefix}/memory/*"))
+    scope_keys = [f"{prefix}/app/a/state", f"{prefix}/user/a/u/state"]
+    assert memory_keys and all(raw_redis.pttl(key) == -1 for key in memory_keys + scope_keys)
+    assert 0 < raw_redis.pttl(f"{prefix}/session/a/u/{session.id}/meta") <= 30_000
