@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import Conninfo
@@ -71,10 +71,19 @@ def parse_url(url: str, **overrides: Any) -> PostgresSettings:
         )
     ours: list[tuple[str, str]] = []
     libpq: list[tuple[str, str]] = []
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        (ours if key in PostgresOptions.option_names() else libpq).append((key, value))
+    # libpq's parameters stay as written (libpq decodes %XX itself, and reads "+" as a
+    # plus sign, so decoding and re-encoding them would turn %20 into "+").
+    raw_libpq: list[str] = []
+    for piece in parts.query.split("&") if parts.query else []:
+        pairs = parse_qsl(piece, keep_blank_values=True)
+        key = pairs[0][0] if pairs else unquote(piece.partition("=")[0])
+        if key in PostgresOptions.option_names():
+            ours.extend(pairs)
+        elif piece:
+            libpq.append((key, pairs[0][1] if pairs else ""))
+            raw_libpq.append(piece)
     options = parse_options(PostgresOptions, ours, url=url, overrides=overrides)
-    cleaned = urlunsplit(parts._replace(scheme="postgresql", query=urlencode(libpq)))
+    cleaned = urlunsplit(parts._replace(scheme="postgresql", query="&".join(raw_libpq)))
     try:
         params = conninfo_to_dict(cleaned)
     except Exception as exc:  # psycopg.ProgrammingError for malformed URIs

@@ -116,6 +116,13 @@ def test_libpq_defaults_and_the_urls_own_values() -> None:
     given = parse_url("postgresql://db/agents?application_name=billing&connect_timeout=2")
     params = psycopg.conninfo.conninfo_to_dict(given.conninfo)
     assert params["application_name"] == "billing" and params["connect_timeout"] == "2"
+    # Passed on unchanged: %20 stays a space (it used to reach libpq as "+").
+    spaced = parse_url(
+        "postgresql://db/agents?application_name=my%20app&schema=s&options=-c%20x%3D1"
+    )
+    params = psycopg.conninfo.conninfo_to_dict(spaced.conninfo)
+    assert params["application_name"] == "my app" and params["options"] == "-c x=1"
+    assert spaced.schema == "s"
     defaults = parse_url("postgresql://db/agents")
     assert (defaults.schema, defaults.migrate) == ("runners", "auto")
     assert (defaults.pool_min, defaults.pool_max, defaults.pool_timeout) == (1, 5, 10.0)
@@ -230,5 +237,31 @@ async def test_max_artifact_bytes_is_a_keyword_through_the_factory(pg_url: str) 
         with pytest.raises(ValidationError, match="max_artifact_bytes"):
             await service.save_artifact(**save, artifact=Part(text="x" * 11))
         assert await service.list_versions(**save) == [0]
+    finally:
+        await service.close()
+
+
+async def test_the_urls_libpq_options_reach_every_connection_with_our_schema(
+    pg_url: str, pg_schema: str
+) -> None:
+    # A user's own `options` (here a statement_timeout, and a search_path that would
+    # put the tables elsewhere) is passed on, and the service's schema still wins.
+    service = PostgresSessionService(
+        f"{pg_url}&options=-c%20statement_timeout%3D4321%20-c%20search_path%3Dpublic"
+    )
+
+    async def show(conn: psycopg.AsyncConnection) -> tuple[str, str]:
+        timeout = await (await conn.execute("SHOW statement_timeout")).fetchone()
+        path = await (await conn.execute("SHOW search_path")).fetchone()
+        assert timeout is not None and path is not None
+        return timeout[0], path[0]
+
+    try:
+        await service.create_session(**KEY)
+        assert await service._db.run("showing settings", show) == ("4321ms", pg_schema)
+        async with service.lock_session(**KEY):
+            held = held_lock(service._db, ("app", "u", "s"))
+            assert held is not None
+            assert await show(held.conn) == ("4321ms", pg_schema)
     finally:
         await service.close()
