@@ -209,3 +209,20 @@ def test_a_real_runners_serve_keeps_artifacts_under_the_project(tmp_path: Path) 
     assert "served milk" in notes["text"]
     stored = tmp_path / ".runners/artifacts/assistant/u1/sessions/srv1/notes.md/0.data"
     assert "served milk" in stored.read_text()
+
+
+@pytest.mark.parametrize(("umask", "dirs", "files"), [(0o022, 0o755, 0o644), (0o077, 0o700, 0o600)])
+async def test_files_and_directories_get_the_umasks_permissions(
+    tmp_path: Path, umask: int, dirs: int, files: int
+) -> None:
+    # "Files and directories get your umask's permissions"; with umask 077 (or chmod 700 on
+    # the root) other local users read nothing.
+    old = os.umask(umask)
+    try:
+        service = FileArtifactService(tmp_path / "r")
+        await service.save_artifact(**AT, filename="a.txt", artifact=Part(text="secret"))
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "r").rglob("*"):
+        mode = path.stat().st_mode & 0o777
+        assert mode == (dirs if path.is_dir() else files), (path, oct(mode))
