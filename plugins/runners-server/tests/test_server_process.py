@@ -371,3 +371,38 @@ def test_bad_options_are_refused_before_listening(tmp_path, h, args, expected):
     )
     assert done.returncode == 1, done.stderr
     assert expected in done.stderr and "Traceback" not in done.stderr
+
+
+def test_plugins_from_pyproject_fire_for_every_served_invocation(serve, tmp_path, h):
+    """serve.md: plugins load from [tool.runners_core]; their hooks fire for every invocation."""
+    pyproject = tmp_path / "pyproject.toml"
+    # An allow-list without "server" leaves no 'serve' command: the CLI says which plugin is off.
+    pyproject.write_text('[tool.runners_core]\nenable = ["redact", "sqlite"]\n')
+    missing = subprocess.run(
+        [str(RUNNERS), "serve", h.agent_ref("echo")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "No such command 'serve'" in missing.stderr
+    assert "installed but disabled by the configuration: " in missing.stderr
+    assert "server" in missing.stderr.split("disabled by the configuration: ", 1)[1]
+    pyproject.write_text(
+        '[tool.runners_core]\nenable = ["redact", "sqlite", "server"]\n'
+        "[tool.runners_core.plugins.redact]\n"
+        'patterns = ["\\\\bACCT-\\\\d{8}\\\\b"]\nreplacement = "[hidden]"\n'
+    )
+    url = serve(h.agent_ref("echo"))
+    with httpx.Client(base_url=url, timeout=30) as client:
+        h.create_session(client, "echo", "u1", "s1")
+        text = "pay ACCT-12345678 with 4111 1111 1111 1111"
+        for route in ("/run", "/run_sse"):
+            assert client.post(route, json=run_body("echo", "s1", text)).status_code == 200
+        stored = client.get("/apps/echo/users/u1/sessions/s1").json()["events"]
+    texts = [e["content"]["parts"][0]["text"] for e in stored]
+    assert len(texts) == 4
+    for stored_text in texts:
+        assert "12345678" not in stored_text and "4111" not in stored_text, stored_text
+        assert "[hidden]" in stored_text
+    assert (tmp_path / ".runners" / "sessions.db").is_file()  # the project's embedded store
