@@ -52,6 +52,19 @@ def connect_error(exc: Exception, settings: PostgresSettings) -> BackendError:
             f"PostgreSQL at {url} refused this client ({detail}); ask the database "
             "administrator to allow it (pg_hba.conf, GRANT CONNECT)"
         )
+    if "unrecognized configuration parameter" in lowered or (
+        "invalid value for parameter" in lowered
+    ):
+        return BackendError(
+            f"PostgreSQL at {url} refused a setting given in the URL's options= parameter "
+            f"({detail}); correct or remove that setting"
+        )
+    if "too many connections for role" in lowered:
+        return RetryableBackendError(
+            f"PostgreSQL at {url}: the role has reached its connection limit ({detail}); "
+            "retry later, lower pool_max in the URLs of the services using this role, or "
+            "raise the role's limit (ALTER ROLE ... CONNECTION LIMIT)"
+        )
     if "too many clients" in lowered or "connection slots are reserved" in lowered:
         return RetryableBackendError(
             f"PostgreSQL at {url} has no connection slots left: too many clients ({detail}); "

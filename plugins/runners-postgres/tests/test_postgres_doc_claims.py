@@ -265,3 +265,18 @@ async def test_the_urls_libpq_options_reach_every_connection_with_our_schema(
             assert await show(held.conn) == ("4321ms", pg_schema)
     finally:
         await service.close()
+
+
+async def test_a_bad_setting_in_options_is_named_not_taken_for_an_unreachable_server(
+    pg_url: str,
+) -> None:
+    service = PostgresSessionService(f"{pg_url}&options=-c%20no_such_setting%3D1")
+    try:
+        with pytest.raises(BackendError) as caught:
+            await service.create_session(**KEY)
+    finally:
+        await service.close()
+    assert not isinstance(caught.value, RetryableBackendError)  # retrying cannot help
+    message = str(caught.value)
+    assert "refused a setting given in the URL's options= parameter" in message
+    assert "no_such_setting" in message and "check that the server is running" not in message

@@ -64,3 +64,20 @@ async def test_no_log_record_or_error_carries_the_password(
     for record in caplog.records:
         assert SECRET not in record.getMessage(), record.name
         assert SECRET not in str(record.exc_info or ""), record.name
+
+
+async def test_a_roles_connection_limit_is_named_with_the_fix(
+    pg_url: str, one_connection_role: str
+) -> None:
+    url = pg_url.replace("postgres@", f"{one_connection_role}:{SECRET}@", 1)
+    service = PostgresSessionService(f"{url}&pool_min=1&pool_max=2")
+    try:
+        await service.create_session(**KEY)  # the pool now holds the role's one connection
+        with pytest.raises(RetryableBackendError) as caught:
+            async with service.lock_session(**KEY):  # a dedicated connection: one too many
+                pass
+    finally:
+        await service.close()
+    message = str(caught.value)
+    assert "the role has reached its connection limit" in message
+    assert "ALTER ROLE ... CONNECTION LIMIT" in message and SECRET not in message
