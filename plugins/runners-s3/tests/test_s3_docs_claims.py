@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from runners_s3 import S3ArtifactService
 
 from runners_core import Part
@@ -295,3 +295,30 @@ async def test_a_real_runners_serve_keeps_artifacts_in_s3(s3_url: str, tmp_path:
     finally:
         await service.close()
     assert part is not None and "served milk" in (part.text or "")
+
+
+@pytest.mark.parametrize("code", ["PreconditionFailed", "ConditionalRequestConflict"])
+async def test_a_taken_or_contended_number_makes_the_save_try_the_next(
+    s3_url: str, code: str
+) -> None:
+    # "the others get 412 Precondition Failed (or 409 ConditionalRequestConflict while the
+    # winner's request is in flight) and try n + 1": the store answers the claim of
+    # version 0 with *code* once, as it would for a concurrent winner.
+    service = S3ArtifactService(s3_url)
+    claims: list[str] = []
+
+    def contended(params: dict, **kwargs: object) -> None:
+        if params.get("IfNoneMatch") == "*" and params["Key"].endswith(".data"):
+            claims.append(params["Key"].rsplit("/", 1)[1])
+            if len(claims) == 1:
+                raise ClientError({"Error": {"Code": code, "Message": "taken"}}, "PutObject")
+
+    service._clients._session.register(  # type: ignore[attr-defined]
+        "before-parameter-build.s3.PutObject", contended
+    )
+    try:
+        version = await service.save_artifact(**AT, filename="a.txt", artifact=Part(text="a"))
+        assert (version, claims) == (1, ["0.data", "1.data"])
+        assert await service.load_artifact(**AT, filename="a.txt") == Part(text="a")
+    finally:
+        await service.close()
