@@ -322,3 +322,24 @@ async def test_a_taken_or_contended_number_makes_the_save_try_the_next(
         assert await service.load_artifact(**AT, filename="a.txt") == Part(text="a")
     finally:
         await service.close()
+
+
+async def test_deletes_remove_sidecars_before_payloads(service: S3ArtifactService) -> None:
+    # "Delete ... removes the sidecars first, then the payloads ..., so no version is ever
+    # visible without its payload"; deleting single versions (retention) does the same.
+    batches: list[list[str]] = []
+
+    def record(params: dict, **kwargs: object) -> None:
+        batches.append([item["Key"].rsplit("/", 1)[1] for item in params["Delete"]["Objects"]])
+
+    service._clients._session.register(  # type: ignore[attr-defined]
+        "before-parameter-build.s3.DeleteObjects", record
+    )
+    for n in range(3):
+        await service.save_artifact(**AT, filename="a.txt", artifact=Part(text=f"v{n}"))
+    await service.delete_artifact_versions(**AT, filename="a.txt", versions=[0, 1])
+    assert [sorted(b) for b in batches] == [["0.json", "1.json"], ["0.data", "1.data"]]
+    batches.clear()
+    await service.delete_artifact(**AT, filename="a.txt")
+    assert batches == [["2.json"], ["2.data"]]
+    assert await service.list_versions(**AT, filename="a.txt") == []
