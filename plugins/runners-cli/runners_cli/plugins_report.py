@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runners_cli.errors import EXIT_ERROR, print_error
+from runners_cli.errors import EXIT_ERROR, print_error, print_warning
 
 if TYPE_CHECKING:
-    from runners_core.plugins.manager import PluginRecord
+    from runners_core.plugins.manager import LoadedPlugins, PluginRecord
 
 STATE_STYLES = {"enabled": "green", "disabled": "yellow", "failed": "bold red"}
 
@@ -39,6 +39,7 @@ def report_plugins(*, as_json: bool, debug: bool) -> int:
     # Never fatal here: this command exists to show what is wrong with plugins.
     loaded = load_plugins(load_config(), enforce=False)
     records = loaded.records
+    _check_commands(loaded)
     if as_json:
         payload = [record_json(r, with_traceback=debug) for r in records]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -50,6 +51,23 @@ def report_plugins(*, as_json: bool, debug: bool) -> int:
     if loaded.problem:
         print_error(loaded.problem)
     return EXIT_ERROR if conflicts or loaded.problem else 0
+
+
+def _check_commands(loaded: LoadedPlugins) -> None:
+    """Run ``register_commands`` on a scratch app: a failure there is reported, not fatal.
+
+    The plugin stays enabled (its other hooks work); the reason says its commands are
+    missing and why.
+    """
+    import typer
+
+    by_name = {r.name: r for r in loaded.records}
+    for failure in loaded.hooks.register_commands(typer.Typer()):
+        record = by_name.get(failure.plugin)
+        note = f"its commands are unavailable: {type(failure.error).__name__}: {failure.error}"
+        if record is not None:
+            record.reason = f"{record.reason}; {note}" if record.reason else note
+        print_warning(str(failure))
 
 
 def _schemes(record: PluginRecord) -> str:

@@ -131,6 +131,15 @@ def test_a_plugin_failing_to_add_commands_does_not_break_the_cli(
     assert "plugin 'clumsy' failed in hook 'register_commands'" in help_text.stderr
     unknown = run_cli("nosuchcommand", cwd=isolated, env=env)
     assert unknown.returncode == 2 and "No such command" in unknown.stderr
+    # hooks.md: "A plugin that fails here is reported by `runners plugins`".
+    listed = run_cli("plugins", "--json", cwd=isolated, env=env)
+    assert listed.returncode == 0, listed.stderr
+    clumsy = by_name(json.loads(listed.stdout))["clumsy"]
+    assert clumsy["state"] == "enabled"  # its other hooks still run
+    assert clumsy["reason"] == "its commands are unavailable: RuntimeError: cannot add my commands"
+    assert "plugin 'clumsy' failed in hook 'register_commands'" in listed.stderr
+    table = run_cli("plugins", cwd=isolated, env=env)
+    assert table.returncode == 0 and "failed in hook 'register_commands'" in table.stderr
 
 
 def test_builtin_commands_do_not_load_plugins(isolated: Path, tmp_path: Path) -> None:
