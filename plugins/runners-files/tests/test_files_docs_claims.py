@@ -226,3 +226,26 @@ async def test_files_and_directories_get_the_umasks_permissions(
     for path in (tmp_path / "r").rglob("*"):
         mode = path.stat().st_mode & 0o777
         assert mode == (dirs if path.is_dir() else files), (path, oct(mode))
+
+
+async def test_deleting_versions_removes_each_sidecar_before_its_payload(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Deleting single versions removes each version's sidecar first, then its payload;
+    # the other versions keep their numbers."
+    service = FileArtifactService(tmp_path / "r")
+    for n in range(3):
+        await service.save_artifact(**AT, filename="a.txt", artifact=Part(text=f"v{n}"))
+    removed: list[str] = []
+    real_unlink = os.unlink
+
+    def unlink(name: str, *args: object, **kwargs: object) -> None:
+        removed.append(str(name))
+        real_unlink(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files_tree.os, "unlink", unlink)
+    await service.delete_artifact_versions(**AT, filename="a.txt", versions=[0, 2])
+    monkeypatch.undo()
+    assert removed == ["0.json", "0.data", "2.json", "2.data"]
+    assert await service.list_versions(**AT, filename="a.txt") == [1]
+    assert await service.load_artifact(**AT, filename="a.txt", version=1) == Part(text="v1")
