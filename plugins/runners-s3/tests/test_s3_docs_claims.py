@@ -343,3 +343,17 @@ async def test_deletes_remove_sidecars_before_payloads(service: S3ArtifactServic
     await service.delete_artifact(**AT, filename="a.txt")
     assert batches == [["2.json"], ["2.data"]]
     assert await service.list_versions(**AT, filename="a.txt") == []
+
+
+async def test_create_bucket_creates_it_in_the_urls_region(moto_endpoint: str, bucket: str) -> None:
+    # "create_bucket: create the bucket on first use if it is missing"; "region: the
+    # bucket's region".
+    url = f"s3://{bucket}/p?endpoint_url={moto_endpoint}&create_bucket=true&region=eu-west-1"
+    service = S3ArtifactService(url)
+    try:
+        assert await service.save_artifact(**AT, filename="a", artifact=Part(text="a")) == 0
+        async with service._clients.client("test") as client:  # type: ignore[attr-defined]
+            where = await client.get_bucket_location(Bucket=bucket)
+        assert where["LocationConstraint"] == "eu-west-1"
+    finally:
+        await service.close()
