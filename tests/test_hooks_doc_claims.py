@@ -220,3 +220,39 @@ def test_async_register_services_marks_the_plugin_failed(install_plugin):
     assert record.state == "failed"
     assert "register_services must be a plain function, not async" in record.reason
     assert "never" not in loaded.registry.schemes("session")
+
+
+async def test_an_agent_that_runs_its_own_transfers_is_not_followed_by_the_runner():
+    """hooks.md (adapt_agent): ``runs_transfers_itself = True`` stores the transfer event
+    without the runner running the target again."""
+    from runners_core import EventActions
+
+    calls: list[str] = []
+
+    class Hosted(BaseAgent):
+        runs_transfers_itself = True
+
+        async def _run_async_impl(self, ctx):
+            calls.append(self.name)
+            yield ctx.event("routing", actions=EventActions(transfer_to_agent="billing"))
+            yield ctx.event("billing answered inside the hosted tree", author="billing")
+
+    class Billing(BaseAgent):
+        async def _run_async_impl(self, ctx):
+            calls.append(self.name)
+            yield ctx.event("billing ran again")
+
+    runner = InMemoryRunner(
+        Hosted(name="hosted", sub_agents=[Billing(name="billing")]), auto_create_session=True
+    )
+    events = await run_once(runner)
+    assert calls == ["hosted"]
+    assert [e.content.text for e in events] == [
+        "routing",
+        "billing answered inside the hosted tree",
+    ]
+    assert events[0].actions.transfer_to_agent == "billing"
+    stored = await runner.session_service.get_session(
+        app_name=runner.app_name, user_id="u", session_id="s"
+    )
+    assert stored.events[1].actions.transfer_to_agent == "billing"  # stored as it came
