@@ -64,6 +64,24 @@ def check_user(connection: HTTPConnection, user_id: str) -> None:
         )
 
 
+def check_state_keys(connection: HTTPConnection, state: dict | None) -> None:
+    """403 if, with auth on, a client-supplied state writes ``app:`` keys.
+
+    ``app:`` state is shared by every user of the app: one user's token must not change
+    what every other user's runs read. Agents still write it; without auth it is allowed.
+    """
+    if not state or principal(connection) is None:
+        return
+    shared = sorted(key for key in state if key.startswith("app:"))
+    if shared:
+        raise HTTPException(
+            status_code=403,
+            detail=f"app-wide state ({', '.join(repr(k) for k in shared)}) is shared by every "
+            "user and cannot be set with a user's token; drop the app: keys (session and "
+            "user: keys are allowed), or let the agent set them",
+        )
+
+
 async def authorize_path_user(request: Request) -> None:
     """Router dependency: the ``{user_id}`` in the path must be the token's user."""
     user_id = request.path_params.get("user_id")

@@ -279,3 +279,48 @@ def test_an_invocation_id_replays_only_within_its_own_session(shared_store, h):
         assert "X-Runners-Replayed" not in headers
         assert "secret" not in json.dumps(events)
         assert [e["id"] for e in events] != [e["id"] for e in first]
+
+
+def test_with_auth_a_user_cannot_write_app_wide_state(secured, h, make_app):
+    """app: state is every user's: with auth on, client-supplied state may not set it."""
+    alice, bob = bearer(ALICE), bearer(BOB)
+    users = "/apps/echo/users"
+    assert (
+        secured.post(f"{users}/bob/sessions", json={"sessionId": "b1"}, headers=bob).status_code
+        == 200
+    )
+    assert (
+        secured.post(f"{users}/alice/sessions", json={"sessionId": "a1"}, headers=alice).status_code
+        == 200
+    )
+    run = {"appName": "echo", "userId": "alice", "sessionId": "a1", "newMessage": h.message("x")}
+    attempts = [
+        ("post", f"{users}/alice/sessions", {"sessionId": "a2", "state": {"app:motd": "pwned"}}),
+        ("post", f"{users}/alice/sessions/a3", {"app:motd": "pwned"}),
+        ("patch", f"{users}/alice/sessions/a1", {"stateDelta": {"app:motd": "pwned"}}),
+        ("post", "/run", {**run, "stateDelta": {"app:motd": "pwned"}}),
+        ("post", "/run_sse", {**run, "stateDelta": {"x": 1, "app:motd": "pwned"}}),
+    ]
+    for method, path, body in attempts:
+        refused = secured.request(method, path, json=body, headers=alice)
+        assert refused.status_code == 403, (method, path, refused.text)
+        assert (
+            "'app:motd'" in refused.json()["detail"]
+            and "drop the app: keys" in refused.json()["detail"]
+        )
+    bobs = secured.get(f"{users}/bob/sessions/b1", headers=bob).json()
+    assert "app:motd" not in bobs["state"]
+    assert [s["id"] for s in secured.get(f"{users}/alice/sessions", headers=alice).json()] == ["a1"]
+    # Session and user: keys stay the user's own business.
+    fine = secured.patch(
+        f"{users}/alice/sessions/a1",
+        json={"stateDelta": {"mood": "ok", "user:lang": "fr"}},
+        headers=alice,
+    )
+    assert fine.status_code == 200 and fine.json()["state"]["user:lang"] == "fr"
+    # Without auth the API stays ADK's: anyone may set app: state.
+    with TestClient(make_app("echo")) as open_client:
+        created = open_client.post(
+            f"{users}/u1/sessions", json={"sessionId": "s", "state": {"app:motd": "hi"}}
+        )
+        assert created.status_code == 200 and created.json()["state"]["app:motd"] == "hi"

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from runners_core.events import Event
-from runners_server.auth import check_user
+from runners_server.auth import check_state_keys, check_user
 from runners_server.invocations import BusyPolicy, Invocation
 from runners_server.requests import RunAgentRequest
 from runners_server.wire import event_json
@@ -33,6 +33,7 @@ router = APIRouter(tags=["run"])
 
 async def _start(request: Request, req: RunAgentRequest, *, streaming: bool) -> Invocation:
     check_user(request, req.user_id)
+    check_state_keys(request, req.state_delta)
     apps = request.app.state.apps
     app_name = req.app_name or _only_app(apps)
     runner = apps.runner(app_name)

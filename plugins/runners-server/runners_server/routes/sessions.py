@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from runners_core.events import Event, EventActions
 from runners_core.sessions.session import GetSessionConfig
-from runners_server.auth import authorize_path_user
+from runners_server.auth import authorize_path_user, check_state_keys
 from runners_server.requests import CreateSessionRequest, UpdateSessionRequest
 from runners_server.wire import dump, event_json
 
@@ -79,6 +79,7 @@ async def create_session(
     """Create a session (409 if ``sessionId`` is taken), optionally with initial events."""
     runner = request.app.state.apps.runner(app_name)
     req = req or CreateSessionRequest()
+    check_state_keys(request, req.state)
     for index, event in enumerate(req.events or []):
         if not event.actions.is_empty() or event.long_running_tool_ids:
             raise HTTPException(
@@ -103,6 +104,7 @@ async def create_session_with_id(
     state: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> Response:
     """ADK's older form: the id in the path, the initial state as the body."""
+    check_state_keys(request, state)
     service = request.app.state.apps.runner(app_name).session_service
     session = await service.create_session(
         app_name=app_name, user_id=user_id, state=state, session_id=session_id
@@ -175,6 +177,7 @@ async def update_session(
     Takes the session's run lock, so the change lands between invocations,
     never inside one.
     """
+    check_state_keys(request, req.state_delta)
     apps = request.app.state.apps
     runner = apps.runner(app_name)
     timeout = 0 if apps.session_busy == "reject" else apps.busy_timeout
