@@ -256,3 +256,63 @@ async def test_an_agent_that_runs_its_own_transfers_is_not_followed_by_the_runne
         app_name=runner.app_name, user_id="u", session_id="s"
     )
     assert stored.events[1].actions.transfer_to_agent == "billing"  # stored as it came
+
+
+async def test_no_invocation_no_invocation_hooks_and_a_failing_lock_observer_is_only_logged(
+    caplog,
+):
+    """hooks.md: a busy or missing session raises before an invocation context exists; a
+    failure in on_session_lock(acquired=False) is logged, never raised in place of busy."""
+    import asyncio
+
+    from runners_core.errors import SessionBusyError, SessionNotFoundError
+
+    gate = asyncio.Event()
+    fired: list[str] = []
+
+    class Holder(BaseAgent):
+        async def _run_async_impl(self, ctx):
+            yield ctx.event("holding")
+            await gate.wait()
+
+    class Observer:
+        name = "observer"
+
+        @hookimpl
+        def on_session_lock(self, acquired):
+            if not acquired:
+                raise RuntimeError("observer broke on a busy session")
+
+        @hookimpl
+        def invocation_context(self, ctx):
+            fired.append("invocation_context")
+
+        @hookimpl
+        def before_run(self, ctx):
+            fired.append("before_run")
+
+        @hookimpl
+        def after_run(self, ctx):
+            fired.append("after_run")
+
+        @hookimpl
+        def on_run_error(self, ctx, error):
+            fired.append(f"on_run_error {type(error).__name__}")
+
+    runner = InMemoryRunner(Holder(name="holder"), plugins=[Observer()], session_busy="reject")
+    await runner.session_service.create_session(
+        app_name=runner.app_name, user_id="u", session_id="s"
+    )
+    first = runner.run_async(user_id="u", session_id="s", new_message=Content.from_text("x"))
+    await anext(first)
+    assert fired == ["invocation_context", "before_run"]
+    with pytest.raises(SessionBusyError):
+        await run_once(runner)
+    assert "observer broke on a busy session" in caplog.text
+    with pytest.raises(SessionNotFoundError):
+        await run_once(runner, session="missing")
+    assert fired == ["invocation_context", "before_run"]  # nothing for either refused run
+    gate.set()
+    async for _ in first:
+        pass
+    assert fired[-1] == "after_run"

@@ -358,10 +358,11 @@ def test_agents_dir_serves_every_app_folder(serve, tmp_path, h):
         (["--agents-dir", "nowhere"], "agents folder nowhere does not exist"),
         (["--session-busy", "later"], "--session-busy must be 'wait' or 'reject'"),
         (["--workers", "2", "--reload"], "--reload runs one process; drop --workers or --reload"),
+        (["--agent", "{echo}"], "two agents would be served as app 'echo'"),
     ],
 )
 def test_bad_options_are_refused_before_listening(tmp_path, h, args, expected):
-    args = [a.format(saver=h.agent_ref("saver")) for a in args]
+    args = [a.format(saver=h.agent_ref("saver"), echo=h.agent_ref("echo")) for a in args]
     done = subprocess.run(
         [str(RUNNERS), "serve", h.agent_ref("echo"), *args, "--port", str(h.free_port())],
         cwd=tmp_path,
