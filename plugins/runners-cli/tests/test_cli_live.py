@@ -114,3 +114,4 @@ def test_an_agent_without_a_live_mode_is_one_line_naming_the_fix(isolated: Path)
     assert "'assistant' (Assistant) does not support live runs" in error
     assert "run it without --live, or implement _run_live_impl" in error
     assert result.stdout == ""  # refused before any backend or session was touched
+    assert not (isolated / ".runners").exists()  # the embedded stores were never opened

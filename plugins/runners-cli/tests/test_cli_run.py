@@ -377,3 +377,31 @@ def test_version_prints_the_runners_core_version(cli: Invoke) -> None:
 
     done = cli("--version")
     assert done.exit_code == 0 and __version__ in done.stdout
+
+
+def test_a_session_closed_twice_is_remembered_once(cli: Invoke, isolated: Path) -> None:
+    """cli.md: the command adds the session to memory when it ends; adding is idempotent."""
+    import asyncio
+
+    from runners_core import memory_service_from_url
+
+    url = f"sqlite:///{isolated / 'mem.db'}"
+    backends = ["--session-service", f"sqlite:///{isolated / 's.db'}", "--memory-service", url]
+    backends += ["--artifact-service", "memory://"]
+    for text in ("note the gate code is 4417zebra", "hello"):
+        done = cli("run", ASSISTANT, "-m", text, "--session", "a", *backends)
+        assert done.exit_code == 0, done.output
+
+    async def found() -> list[str]:
+        service = memory_service_from_url(url)
+        try:
+            result = await service.search_memory(
+                app_name="assistant", user_id="user", query="4417zebra"
+            )
+            return [m.content.parts[0].text for m in result.memories]
+        finally:
+            await service.close()
+
+    texts = asyncio.run(found())
+    assert texts.count("note the gate code is 4417zebra") == 1, texts
+    assert len(texts) == len(set(texts)) == 2, texts  # the note and the reply, once each
