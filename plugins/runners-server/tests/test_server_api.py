@@ -408,3 +408,21 @@ def test_default_body_limit_is_32_mib(client, h):
     )
     refused = client.post("/run", content=over, headers={"content-type": "application/json"})
     assert refused.status_code == 413 and str(32 * 1024 * 1024) in refused.json()["detail"]
+
+
+def test_session_list_carries_no_events_and_no_cors_headers_by_default(client, h):
+    h.create_session(client, "echo", "u1", "s1")
+    client.post(
+        "/run",
+        json={"appName": "echo", "userId": "u1", "sessionId": "s1", "newMessage": h.message("hi")},
+    )
+    assert len(client.get("/apps/echo/users/u1/sessions/s1").json()["events"]) == 2
+    listed = client.get("/apps/echo/users/u1/sessions")
+    assert [s.get("events") for s in listed.json()] == [[]], listed.json()
+    preflight = client.options(
+        "/list-apps",
+        headers={"Origin": "https://ui.example", "Access-Control-Request-Method": "GET"},
+    )
+    simple = client.get("/list-apps", headers={"Origin": "https://ui.example"})
+    for response in (preflight, simple):
+        assert not any(k.lower().startswith("access-control-") for k in response.headers)
