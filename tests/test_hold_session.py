@@ -60,3 +60,18 @@ async def test_the_timeout_applies_to_taking_the_lock() -> None:
             with pytest.raises(SessionBusyError, match="waited 0.05s"):
                 async with run.hold_session(user_id="u", session_id="s", timeout=0.05):
                     pass
+
+
+async def test_a_rewind_inside_the_block_uses_the_held_lock() -> None:
+    """configuration.md: runs, rewinds and close_session inside the block use the held lock."""
+    service = InMemorySessionService()
+    async with runner(service) as run:
+        async with run.hold_session(user_id="u", session_id="s"):
+            assert await texts(run) == ["echo"]
+            session = await service.get_session(app_name="app", user_id="u", session_id="s")
+            first = session.events[0].invocation_id
+            await run.rewind_async(user_id="u", session_id="s", rewind_before_invocation_id=first)
+        session = await service.get_session(app_name="app", user_id="u", session_id="s")
+        # The rewind ran (under session_busy="reject" a second lock would have failed).
+        assert [e.content.text for e in session.events if e.content] == ["hi", "echo"]
+        assert session.events[-1].actions.rewind_before_invocation_id == first
