@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +14,7 @@ import httpx
 import pytest
 from runners_files import FileArtifactService, parse_url
 from runners_files import tree as files_tree
+from runners_server.testing import serve_process
 
 from runners_core import Part
 from runners_core.errors import BackendError, ConfigError, ValidationError
@@ -142,43 +140,12 @@ async def test_the_root_may_be_a_link_and_dot_entries_are_ignored(tmp_path: Path
     assert await service.load_artifact(**AT, filename="a.txt") == Part(text="a")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def runners_serve(*args: str, cwd: Path) -> Iterator[str]:
     """A real ``runners serve`` process in *cwd* (its pyproject.toml applies); its URL."""
-    port = _free_port()
-    log_path = cwd / f"serve-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNERS_CORE_")}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(RUNNERS), "serve", *args, "--port", str(port), "--log-level", "warning"],
-            cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"runners serve exited: {log_path.read_text()}"
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "runners serve did not come up"
-            time.sleep(0.1)
+    with serve_process(*args, cwd=cwd, env=env) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def note_through_the_api(url: str, session: str, text: str) -> dict:

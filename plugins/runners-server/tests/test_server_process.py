@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
+from runners_server.testing import serve_process
 
 REPO = Path(__file__).resolve().parents[3]
 RUNNERS = Path(sys.executable).parent / "runners"
@@ -33,47 +33,18 @@ def _unreachable(what: str, error: str) -> None:
 
 
 @pytest.fixture
-def serve(tmp_path: Path, h) -> Iterator[Callable[..., str]]:
+def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
     """``serve(*args)`` starts ``runners serve *args`` in tmp_path; returns its base URL."""
-    started: list[subprocess.Popen[bytes]] = []
+    with ExitStack() as started:
 
-    def start(*args: str, env: dict[str, str] | None = None, log_level: str = "warning") -> str:
-        port = h.free_port()
-        log = open(tmp_path / f"serve-{port}.log", "wb")
-        process = subprocess.Popen(
-            [str(RUNNERS), "serve", *args, "--port", str(port), "--log-level", log_level],
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
-        started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(
-                    f"runners serve exited: {(tmp_path / f'serve-{port}.log').read_text()}"
+        def start(*args: str, env: dict[str, str] | None = None, log_level: str = "warning") -> str:
+            return started.enter_context(
+                serve_process(
+                    *args, cwd=tmp_path, env={**os.environ, **(env or {})}, log_level=log_level
                 )
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    return url
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "runners serve did not come up"
-            time.sleep(0.1)
+            )
 
-    yield start
-    for process in started:
-        # The whole process group: uvicorn's workers are children of the server process.
-        os.killpg(process.pid, signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        yield start
 
 
 def run_body(app: str, session: str, text: str, **extra: object) -> dict:
