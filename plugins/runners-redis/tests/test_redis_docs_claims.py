@@ -6,30 +6,21 @@ Each test names the claim it proves; it fails if the documented behaviour change
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 import redis
+from redis_own_server import free_port, own_redis_server
 from runners_redis.memory import RedisMemoryService
 from runners_redis.sessions import RedisSessionService
 
 from runners_core import Content, Event
 from runners_core.errors import BackendError, ConfigError, RetryableBackendError
 from runners_core.services import session_service_from_url
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 # --- URL options (what users type) -------------------------------------------------------
 
@@ -38,7 +29,7 @@ def test_an_unknown_option_is_refused_when_built_listing_the_valid_ones() -> Non
     # "Any other option is an error that lists the valid ones, raised when the service is
     # built (not at the first command)": nothing listens on this port, so only building
     # can raise here.
-    url = f"redis://u:pw@127.0.0.1:{_free_port()}/0?prefx=shop"
+    url = f"redis://u:pw@127.0.0.1:{free_port()}/0?prefx=shop"
     for build in (RedisSessionService, RedisMemoryService, session_service_from_url):
         with pytest.raises(ConfigError, match="unknown Redis service option 'prefx'") as info:
             build(url)
@@ -54,7 +45,7 @@ def test_an_unknown_option_is_refused_when_built_listing_the_valid_ones() -> Non
 )
 def test_prefix_rules(prefix: str, ok: bool) -> None:
     # "1-128 letters, digits, . _ : -", starting with a letter or digit.
-    url = f"redis://127.0.0.1:{_free_port()}/0?prefix={prefix}"
+    url = f"redis://127.0.0.1:{free_port()}/0?prefix={prefix}"
     if ok:
         assert RedisSessionService(url).settings.prefix == prefix
     else:
@@ -139,36 +130,11 @@ async def test_an_acl_user_without_a_permission_is_told_which(
 @pytest.fixture(scope="module")
 def replica_server() -> Iterator[str]:
     """Our own redis-server made a read-only replica (of a primary that is not there)."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    port = _free_port()
-    process = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
+    with own_redis_server() as url:
         client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.execute_command("REPLICAOF", "127.0.0.1", str(_free_port()))
+        client.execute_command("REPLICAOF", "127.0.0.1", str(free_port()))
         client.close()
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def test_a_read_only_replica_is_refused_with_the_fix(replica_server: str) -> None:
@@ -221,36 +187,8 @@ async def test_memory_search_does_not_stem(memory: RedisMemoryService) -> None:
 @pytest.fixture(scope="module")
 def small_server() -> Iterator[str]:
     """Our own redis-server with 4 MB of memory and the default noeviction policy."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    port = _free_port()
-    process = subprocess.Popen(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--maxmemory", "4mb", "--maxmemory-policy", "noeviction"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
+    with own_redis_server("--maxmemory", "4mb", "--maxmemory-policy", "noeviction") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def test_writes_survive_a_server_that_lost_its_script_cache(small_server: str) -> None:
@@ -345,7 +283,7 @@ async def test_passwords_appear_in_no_message_or_log_record(
     try:
         for url in (
             good.replace(f"{name}:", f"{name}-wrong:"),
-            f"redis://app:{password}@127.0.0.1:{_free_port()}/0?prefix={prefix}",
+            f"redis://app:{password}@127.0.0.1:{free_port()}/0?prefix={prefix}",
         ):
             service = RedisSessionService(url)
             try:
@@ -373,7 +311,7 @@ async def test_passwords_appear_in_no_message_or_log_record(
 
 def test_timeouts_must_be_under_24_8_days() -> None:
     # "timeouts finite and under 24.8 days"
-    base = f"redis://127.0.0.1:{_free_port()}/0?socket_timeout="
+    base = f"redis://127.0.0.1:{free_port()}/0?socket_timeout="
     RedisSessionService(base + "2100000")  # 24.3 days
     with pytest.raises(ConfigError, match="socket_timeout"):
         RedisSessionService(base + "2200000")  # 25.5 days

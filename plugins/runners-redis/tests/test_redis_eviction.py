@@ -6,17 +6,13 @@ policy: the shared server's configuration is never changed.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import redis
 from redis.exceptions import ResponseError
+from redis_own_server import own_redis_server
 from runners_redis.connections import RedisConnections
 from runners_redis.memory import RedisMemoryService
 from runners_redis.sessions import RedisSessionService
@@ -27,61 +23,18 @@ from runners_core.errors import ConfigError
 SECRET = "s3cr3t-Pa55"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def evicting_server() -> Iterator[str]:
     """Our own redis-server with maxmemory-policy allkeys-lru; its URL (no password)."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            exe,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--maxmemory-policy",
-            "allkeys-lru",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    with own_redis_server("--maxmemory-policy", "allkeys-lru") as url:
         # A user that may not run CONFIG: the policy must then come from INFO.
+        client = redis.Redis.from_url(url)
         client.acl_setuser(
             "noconfig", enabled=True, passwords=[f"+{SECRET}"], keys=["*"],
             commands=["+@all", "-config"],
         )  # fmt: skip
         client.close()
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def test_an_evicting_server_is_refused_with_the_fix(evicting_server: str) -> None:
